@@ -1,0 +1,517 @@
+// Typed queries over the catalog. Everything SQL lives here (and in migrations.ts); the rest of the
+// engine talks in domain records.
+import type Database from 'better-sqlite3';
+import type {
+  ItemDetail,
+  ItemKind,
+  ItemVersion,
+  LibraryItem,
+  Source,
+  SourceKind,
+  SourceStatus,
+} from '../../../shared/contract';
+
+export interface NewSource {
+  name: string;
+  kind: SourceKind;
+  url: string;
+  host?: string | null;
+  port?: number | null;
+  share?: string | null;
+  subpath?: string | null;
+  username?: string | null;
+  domain?: string | null;
+  rootPath?: string | null;
+}
+
+export interface SourceRow extends NewSource {
+  id: number;
+  status: SourceStatus;
+  lastScanAt: number | null;
+  lastSeenAt: number | null;
+  lastError: string | null;
+  generation: number;
+}
+
+export interface EntryRecord {
+  path: string;
+  parent: string;
+  name: string;
+  isDir: boolean;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface KnownEntry {
+  size: number;
+  mtimeMs: number;
+  readState: 'pending' | 'done' | 'skipped';
+}
+
+export interface StoredEntry extends EntryRecord {
+  format: string | null;
+  meta: Record<string, unknown> | null;
+}
+
+export interface GroupedVersion {
+  label: string;
+  path: string;
+  createdMs: number | null;
+  format: string;
+  stage: string | null;
+  aliases: string[];
+  meta: Record<string, unknown>;
+  files: Array<{ path: string; size: number; mtimeMs: number | null }>;
+}
+
+export interface GroupedItem {
+  kind: ItemKind;
+  name: string;
+  path: string;
+  layout: string;
+  format: string;
+  versions: GroupedVersion[];
+}
+
+interface SourceDbRow {
+  id: number;
+  name: string;
+  kind: SourceKind;
+  url: string;
+  host: string | null;
+  port: number | null;
+  share: string | null;
+  subpath: string | null;
+  username: string | null;
+  domain: string | null;
+  root_path: string | null;
+  status: SourceStatus;
+  last_scan_at: number | null;
+  last_seen_at: number | null;
+  last_error: string | null;
+  generation: number;
+}
+
+function toSourceRow(r: SourceDbRow): SourceRow {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    url: r.url,
+    host: r.host,
+    port: r.port,
+    share: r.share,
+    subpath: r.subpath,
+    username: r.username,
+    domain: r.domain,
+    rootPath: r.root_path,
+    status: r.status,
+    lastScanAt: r.last_scan_at,
+    lastSeenAt: r.last_seen_at,
+    lastError: r.last_error,
+    generation: r.generation,
+  };
+}
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export class Catalog {
+  constructor(readonly db: Database.Database) {}
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- sources ----
+
+  insertSource(s: NewSource): SourceRow {
+    const info = this.db
+      .prepare(
+        `INSERT INTO source (name, kind, url, host, port, share, subpath, username, domain, root_path, created_at)
+         VALUES (@name, @kind, @url, @host, @port, @share, @subpath, @username, @domain, @rootPath, @createdAt)`,
+      )
+      .run({
+        host: null,
+        port: null,
+        share: null,
+        subpath: null,
+        username: null,
+        domain: null,
+        rootPath: null,
+        ...s,
+        createdAt: Date.now(),
+      });
+    return this.requireSource(Number(info.lastInsertRowid));
+  }
+
+  getSource(id: number): SourceRow | null {
+    const row = this.db.prepare('SELECT * FROM source WHERE id = ?').get(id) as SourceDbRow | undefined;
+    return row ? toSourceRow(row) : null;
+  }
+
+  requireSource(id: number): SourceRow {
+    const s = this.getSource(id);
+    if (!s) throw new Error(`source ${id} vanished`);
+    return s;
+  }
+
+  findSourceByUrl(url: string): SourceRow | null {
+    const row = this.db.prepare('SELECT * FROM source WHERE url = ?').get(url) as SourceDbRow | undefined;
+    return row ? toSourceRow(row) : null;
+  }
+
+  listSourceRows(): SourceRow[] {
+    return (this.db.prepare('SELECT * FROM source ORDER BY id').all() as SourceDbRow[]).map(toSourceRow);
+  }
+
+  sourceCounts(id: number): Source['counts'] {
+    const e = this.db
+      .prepare(
+        `SELECT COALESCE(SUM(is_dir = 0), 0) AS files, COALESCE(SUM(is_dir = 1), 0) AS folders,
+                COALESCE(SUM(size), 0) AS bytes FROM entry WHERE source_id = ?`,
+      )
+      .get(id) as { files: number; folders: number; bytes: number };
+    const i = this.db
+      .prepare(
+        `SELECT COALESCE(SUM(kind = 'model'), 0) AS models, COALESCE(SUM(kind = 'dataset'), 0) AS datasets
+         FROM item WHERE source_id = ?`,
+      )
+      .get(id) as { models: number; datasets: number };
+    return { ...e, ...i };
+  }
+
+  setSourceStatus(id: number, status: SourceStatus, fields: { lastError?: string | null; seen?: boolean } = {}): void {
+    this.db
+      .prepare(
+        `UPDATE source SET status = @status,
+           last_error = CASE WHEN @setError THEN @lastError ELSE last_error END,
+           last_seen_at = CASE WHEN @seen THEN @now ELSE last_seen_at END
+         WHERE id = @id`,
+      )
+      .run({
+        id,
+        status,
+        setError: fields.lastError !== undefined ? 1 : 0,
+        lastError: fields.lastError ?? null,
+        seen: fields.seen ? 1 : 0,
+        now: Date.now(),
+      });
+  }
+
+  deleteSource(id: number): boolean {
+    return this.db.prepare('DELETE FROM source WHERE id = ?').run(id).changes > 0;
+  }
+
+  // ---- scans ----
+
+  /** Starts a scan: a new generation number for the source and a scan row. */
+  beginScan(sourceId: number): { scanId: number; generation: number } {
+    return this.db.transaction(() => {
+      this.db.prepare('UPDATE source SET generation = generation + 1 WHERE id = ?').run(sourceId);
+      const { generation } = this.db.prepare('SELECT generation FROM source WHERE id = ?').get(sourceId) as {
+        generation: number;
+      };
+      const info = this.db
+        .prepare(`INSERT INTO scan (source_id, generation, started_at, status) VALUES (?, ?, ?, 'running')`)
+        .run(sourceId, generation, Date.now());
+      return { scanId: Number(info.lastInsertRowid), generation };
+    })();
+  }
+
+  finishScan(
+    scanId: number,
+    status: 'done' | 'failed' | 'cancelled',
+    stats: { folders: number; files: number; bytes: number; filesRead: number; bytesRead: number; error?: string },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE scan SET finished_at = @now, status = @status, folders = @folders, files = @files, bytes = @bytes,
+           files_read = @filesRead, bytes_read = @bytesRead, error = @error WHERE id = @scanId`,
+      )
+      .run({ now: Date.now(), status, scanId, error: stats.error ?? null, ...stats });
+    if (status === 'done') {
+      this.db
+        .prepare('UPDATE source SET last_scan_at = ? WHERE id = (SELECT source_id FROM scan WHERE id = ?)')
+        .run(Date.now(), scanId);
+    }
+  }
+
+  /** Scans left 'running' by a crash or kill are marked failed at start-up. */
+  failInterruptedScans(): number {
+    return this.db
+      .prepare(`UPDATE scan SET status = 'failed', error = 'interrupted', finished_at = ? WHERE status = 'running'`)
+      .run(Date.now()).changes;
+  }
+
+  // ---- entries ----
+
+  /** What the catalog already knows about one folder's children (for incremental rescans). */
+  knownChildren(sourceId: number, parent: string): Map<string, KnownEntry> {
+    const rows = this.db
+      .prepare('SELECT name, size, mtime_ms, read_state FROM entry WHERE source_id = ? AND parent = ?')
+      .all(sourceId, parent) as Array<{ name: string; size: number; mtime_ms: number; read_state: KnownEntry['readState'] }>;
+    return new Map(rows.map((r) => [r.name, { size: r.size, mtimeMs: r.mtime_ms, readState: r.read_state }]));
+  }
+
+  /**
+   * Writes a batch of listed entries in one transaction. A file whose size or mtime changed goes back
+   * to read_state 'pending' (its headers are read again); an unchanged one keeps what was read.
+   */
+  upsertEntries(sourceId: number, generation: number, entries: EntryRecord[], isReadable: (path: string, name: string) => boolean): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO entry (source_id, path, parent, name, is_dir, size, mtime_ms, generation, read_state)
+       VALUES (@sourceId, @path, @parent, @name, @isDir, @size, @mtimeMs, @generation, @readState)
+       ON CONFLICT (source_id, path) DO UPDATE SET
+         generation = excluded.generation,
+         is_dir = excluded.is_dir,
+         read_state = CASE WHEN entry.size = excluded.size AND entry.mtime_ms = excluded.mtime_ms
+                           AND entry.is_dir = excluded.is_dir THEN entry.read_state ELSE excluded.read_state END,
+         format = CASE WHEN entry.size = excluded.size AND entry.mtime_ms = excluded.mtime_ms THEN entry.format ELSE NULL END,
+         meta_json = CASE WHEN entry.size = excluded.size AND entry.mtime_ms = excluded.mtime_ms THEN entry.meta_json ELSE NULL END,
+         size = excluded.size,
+         mtime_ms = excluded.mtime_ms`,
+    );
+    this.db.transaction(() => {
+      for (const e of entries) {
+        stmt.run({
+          sourceId,
+          generation,
+          path: e.path,
+          parent: e.parent,
+          name: e.name,
+          isDir: e.isDir ? 1 : 0,
+          size: e.size,
+          mtimeMs: Math.trunc(e.mtimeMs),
+          readState: !e.isDir && isReadable(e.path, e.name) ? 'pending' : 'skipped',
+        });
+      }
+    })();
+  }
+
+  /** Marks every entry under a folder the walk skipped (unchanged subtree) as seen in this generation. */
+  touchSubtree(sourceId: number, generation: number, dir: string): void {
+    this.db
+      .prepare(
+        `UPDATE entry SET generation = ? WHERE source_id = ? AND (path = ? OR substr(path, 1, ?) = ?)`,
+      )
+      .run(generation, sourceId, dir, dir.length + 1, `${dir}/`);
+  }
+
+  /** Removes what a complete scan did not see. Only called after a walk that finished. */
+  deleteStale(sourceId: number, generation: number): number {
+    return this.db.prepare('DELETE FROM entry WHERE source_id = ? AND generation < ?').run(sourceId, generation)
+      .changes;
+  }
+
+  pendingReads(sourceId: number): Array<{ path: string; name: string; size: number }> {
+    return this.db
+      .prepare(`SELECT path, name, size FROM entry WHERE source_id = ? AND read_state = 'pending' ORDER BY path`)
+      .all(sourceId) as Array<{ path: string; name: string; size: number }>;
+  }
+
+  setEntryFormat(sourceId: number, path: string, format: string | null, meta: Record<string, unknown> | null): void {
+    this.db
+      .prepare(`UPDATE entry SET format = ?, meta_json = ?, read_state = 'done' WHERE source_id = ? AND path = ?`)
+      .run(format, meta === null ? null : JSON.stringify(meta), sourceId, path);
+  }
+
+  entriesForGrouping(sourceId: number): StoredEntry[] {
+    const rows = this.db
+      .prepare('SELECT path, parent, name, is_dir, size, mtime_ms, format, meta_json FROM entry WHERE source_id = ?')
+      .all(sourceId) as Array<{
+      path: string;
+      parent: string;
+      name: string;
+      is_dir: number;
+      size: number;
+      mtime_ms: number;
+      format: string | null;
+      meta_json: string | null;
+    }>;
+    return rows.map((r) => ({
+      path: r.path,
+      parent: r.parent,
+      name: r.name,
+      isDir: r.is_dir === 1,
+      size: r.size,
+      mtimeMs: r.mtime_ms,
+      format: r.format,
+      meta: parseJson<Record<string, unknown> | null>(r.meta_json, null),
+    }));
+  }
+
+  // ---- items and versions ----
+
+  /**
+   * Replaces what grouping found for a source, keeping item ids stable across rescans (the UI links
+   * to them) and removing items that are gone. One transaction: readers never see a half-written set.
+   */
+  replaceItems(sourceId: number, generation: number, items: GroupedItem[]): void {
+    const upsertItem = this.db.prepare(
+      `INSERT INTO item (source_id, kind, name, path, layout, format, updated_ms, size_bytes, generation)
+       VALUES (@sourceId, @kind, @name, @path, @layout, @format, @updatedMs, @sizeBytes, @generation)
+       ON CONFLICT (source_id, kind, path) DO UPDATE SET name = excluded.name, layout = excluded.layout,
+         format = excluded.format, updated_ms = excluded.updated_ms, size_bytes = excluded.size_bytes,
+         generation = excluded.generation
+       RETURNING id`,
+    );
+    const deleteVersions = this.db.prepare('DELETE FROM version WHERE item_id = ?');
+    const insertVersion = this.db.prepare(
+      `INSERT INTO version (item_id, label, ordinal, path, created_ms, size_bytes, format, stage, aliases_json, meta_json)
+       VALUES (@itemId, @label, @ordinal, @path, @createdMs, @sizeBytes, @format, @stage, @aliases, @meta)`,
+    );
+    const insertFile = this.db.prepare(
+      'INSERT OR IGNORE INTO version_file (version_id, path, size, mtime_ms) VALUES (?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const item of items) {
+        const sizeBytes = item.versions.reduce((sum, v) => sum + v.files.reduce((s, f) => s + f.size, 0), 0);
+        const updatedMs = Math.max(
+          0,
+          ...item.versions.flatMap((v) => v.files.map((f) => f.mtimeMs ?? 0)),
+          ...item.versions.map((v) => v.createdMs ?? 0),
+        );
+        const { id: itemId } = upsertItem.get({
+          sourceId,
+          kind: item.kind,
+          name: item.name,
+          path: item.path,
+          layout: item.layout,
+          format: item.format,
+          updatedMs: updatedMs || null,
+          sizeBytes,
+          generation,
+        }) as { id: number };
+        deleteVersions.run(itemId);
+        item.versions.forEach((v, ordinal) => {
+          const versionId = Number(
+            insertVersion.run({
+              itemId,
+              label: v.label,
+              ordinal,
+              path: v.path,
+              createdMs: v.createdMs,
+              sizeBytes: v.files.reduce((s, f) => s + f.size, 0),
+              format: v.format,
+              stage: v.stage,
+              aliases: JSON.stringify(v.aliases),
+              meta: JSON.stringify(v.meta),
+            }).lastInsertRowid,
+          );
+          for (const f of v.files) insertFile.run(versionId, f.path, f.size, f.mtimeMs);
+        });
+      }
+      this.db.prepare('DELETE FROM item WHERE source_id = ? AND generation < ?').run(sourceId, generation);
+    })();
+  }
+
+  listLibrary(filter: { kind?: ItemKind; query?: string; sourceId?: number }): LibraryItem[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (filter.kind) {
+      where.push('i.kind = @kind');
+      params.kind = filter.kind;
+    }
+    if (filter.sourceId) {
+      where.push('i.source_id = @sourceId');
+      params.sourceId = filter.sourceId;
+    }
+    const query = filter.query?.trim();
+    if (query) {
+      // Every word must appear in the name, the path or the format (case-insensitive).
+      query
+        .split(/\s+/)
+        .slice(0, 8)
+        .forEach((word, n) => {
+          where.push(`(i.name LIKE @q${n} ESCAPE '\\' OR i.path LIKE @q${n} ESCAPE '\\' OR i.format LIKE @q${n} ESCAPE '\\')`);
+          params[`q${n}`] = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        });
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT i.id, i.kind, i.name, i.source_id, s.name AS source_name, i.path, i.layout, i.format,
+                i.size_bytes, i.updated_ms,
+                (SELECT COUNT(*) FROM version v WHERE v.item_id = i.id) AS version_count,
+                (SELECT v.label FROM version v WHERE v.item_id = i.id ORDER BY v.ordinal DESC LIMIT 1) AS latest,
+                (SELECT json_group_array(a.value) FROM version v, json_each(v.aliases_json) a WHERE v.item_id = i.id) AS aliases
+         FROM item i JOIN source s ON s.id = i.source_id
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY i.name COLLATE NOCASE, i.id`,
+      )
+      .all(params) as Array<{
+      id: number;
+      kind: ItemKind;
+      name: string;
+      source_id: number;
+      source_name: string;
+      path: string;
+      layout: string;
+      format: string;
+      size_bytes: number;
+      updated_ms: number | null;
+      version_count: number;
+      latest: string | null;
+      aliases: string;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      name: r.name,
+      sourceId: r.source_id,
+      sourceName: r.source_name,
+      path: r.path,
+      layout: r.layout,
+      format: r.format,
+      versionCount: r.version_count,
+      latestVersion: r.latest,
+      aliases: parseJson<string[]>(r.aliases, []),
+      sizeBytes: r.size_bytes,
+      updatedAt: r.updated_ms,
+    }));
+  }
+
+  getItem(id: number): ItemDetail | null {
+    const base = this.db.prepare('SELECT source_id FROM item WHERE id = ?').get(id) as { source_id: number } | undefined;
+    if (!base) return null;
+    const item = this.listLibrary({ sourceId: base.source_id }).find((i) => i.id === id);
+    if (!item) return null;
+    const versions = this.db
+      .prepare('SELECT * FROM version WHERE item_id = ? ORDER BY ordinal DESC')
+      .all(id) as Array<{
+      id: number;
+      label: string;
+      path: string;
+      created_ms: number | null;
+      size_bytes: number;
+      format: string;
+      stage: string | null;
+      aliases_json: string;
+      meta_json: string;
+    }>;
+    const files = this.db.prepare('SELECT path, size, mtime_ms FROM version_file WHERE version_id = ? ORDER BY path');
+    const out: ItemVersion[] = versions.map((v) => ({
+      id: v.id,
+      label: v.label,
+      path: v.path,
+      createdAt: v.created_ms,
+      sizeBytes: v.size_bytes,
+      format: v.format,
+      stage: v.stage,
+      aliases: parseJson<string[]>(v.aliases_json, []),
+      metadata: parseJson<Record<string, unknown>>(v.meta_json, {}),
+      files: (files.all(v.id) as Array<{ path: string; size: number; mtime_ms: number | null }>).map((f) => ({
+        path: f.path,
+        size: f.size,
+        mtime: f.mtime_ms,
+      })),
+    }));
+    return { ...item, versions: out };
+  }
+}

@@ -1,0 +1,103 @@
+// Append-only list of schema migrations. Never edit or reorder a shipped entry: the runner stores a
+// checksum of each applied migration and refuses a catalog whose history does not match this list.
+// Add a new entry at the end (with a test in migrations.test.ts) instead.
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE source (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('smb', 'local')),
+  url TEXT NOT NULL UNIQUE,
+  host TEXT, port INTEGER, share TEXT, subpath TEXT, username TEXT, domain TEXT,
+  root_path TEXT,
+  status TEXT NOT NULL DEFAULT 'unknown',
+  last_scan_at INTEGER, last_seen_at INTEGER, last_error TEXT,
+  generation INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+
+-- Every file and folder seen on a source. generation = the scan that last saw it; rows a complete
+-- scan did not see are deleted by generation, never by wiping the source.
+CREATE TABLE entry (
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  parent TEXT NOT NULL,
+  name TEXT NOT NULL,
+  is_dir INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  generation INTEGER NOT NULL,
+  format TEXT,
+  meta_json TEXT,
+  read_state TEXT NOT NULL DEFAULT 'pending' CHECK (read_state IN ('pending', 'done', 'skipped')),
+  UNIQUE (source_id, path)
+);
+CREATE INDEX entry_by_parent ON entry (source_id, parent);
+CREATE INDEX entry_by_generation ON entry (source_id, generation);
+
+-- A recognised model or dataset and its versions.
+CREATE TABLE item (
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('model', 'dataset')),
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  layout TEXT NOT NULL,
+  format TEXT NOT NULL,
+  updated_ms INTEGER,
+  size_bytes INTEGER NOT NULL DEFAULT 0,
+  generation INTEGER NOT NULL,
+  UNIQUE (source_id, kind, path)
+);
+CREATE INDEX item_by_name ON item (name);
+
+CREATE TABLE version (
+  id INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,
+  label TEXT NOT NULL,
+  ordinal INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  created_ms INTEGER,
+  size_bytes INTEGER NOT NULL,
+  format TEXT NOT NULL,
+  stage TEXT,
+  aliases_json TEXT NOT NULL DEFAULT '[]',
+  meta_json TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (item_id, label)
+);
+
+CREATE TABLE version_file (
+  version_id INTEGER NOT NULL REFERENCES version(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER,
+  PRIMARY KEY (version_id, path)
+);
+
+CREATE TABLE scan (
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  generation INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+  folders INTEGER NOT NULL DEFAULT 0,
+  files INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  files_read INTEGER NOT NULL DEFAULT 0,
+  bytes_read INTEGER NOT NULL DEFAULT 0,
+  error TEXT
+);
+`,
+  },
+];

@@ -1,0 +1,27 @@
+// The engine as hosts see it. Hosts (Electron utility process, browser-mode server, CLI, tests) create
+// one with createEngine() (engine.ts) and only ever use this surface.
+import type { EngineEvent, MethodName } from '../../shared/contract';
+import type { Result } from '../../shared/result';
+
+export interface CredentialStore {
+  /** Password for a source, or null when none is known (the UI then asks for it). */
+  get(sourceId: number): Promise<string | null>;
+  set(sourceId: number, password: string): Promise<void>;
+  delete(sourceId: number): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** Folder for the catalog (catalog.sqlite) and the demo library. Created if missing. */
+  dataDir: string;
+  /** Where passwords live: memory by default; the Electron host passes one backed by safeStorage. */
+  credentials?: CredentialStore;
+  host?: 'electron' | 'browser' | 'cli' | 'test';
+}
+
+export interface Engine {
+  /** Validates `input` against the contract, runs the handler, never throws. */
+  call(method: MethodName | string, input: unknown): Promise<Result<unknown>>;
+  /** Subscribe to every engine event; returns the unsubscribe function. */
+  onEvent(listener: (event: EngineEvent) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,16 @@
+// The renderer's one door to the engine. Two implementations exist: the Electron preload bridge and
+// a WebSocket client for browser mode. Both carry the same messages (see wire.ts).
+import type { EventName, EventPayloads, MethodInput, MethodName, MethodOutput } from './contract';
+import type { Result } from './result';
+
+export interface AppApi {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>>;
+  /** Subscribe to an engine event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+/** What the Electron preload exposes on `window.modelshelf` (contextBridge). */
+export interface BridgeApi {
+  call(method: string, input: unknown): Promise<Result<unknown>>;
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}

@@ -1,0 +1,186 @@
+// The one contract between the engine and everything that talks to it (renderer over the Electron
+// bridge or WebSocket, the CLI, tests). Every method has an input schema and an output type; every
+// event has a payload schema. The engine validates input at the boundary (rpc/dispatch); hosts only
+// relay. Adding a method means adding it here first, then a handler, then (for the Electron window)
+// nothing else: the preload's allowlist is derived from METHOD_NAMES.
+import { z } from 'zod';
+
+// ---- domain records -----------------------------------------------------------------------------
+
+export const SourceKindSchema = z.enum(['smb', 'local']);
+export type SourceKind = z.infer<typeof SourceKindSchema>;
+
+export const SourceStatusSchema = z.enum(['unknown', 'online', 'offline', 'scanning']);
+export type SourceStatus = z.infer<typeof SourceStatusSchema>;
+
+export interface Source {
+  id: number;
+  name: string;
+  kind: SourceKind;
+  /** smb://[domain;][user@]host[:port]/share[/path] (no password, ever), or an absolute local path. */
+  url: string;
+  status: SourceStatus;
+  lastScanAt: number | null;
+  lastSeenAt: number | null;
+  lastError: string | null;
+  /** True when the engine holds no password for an SMB source that needs one (ask before scanning). */
+  needsPassword: boolean;
+  counts: { files: number; folders: number; bytes: number; models: number; datasets: number };
+}
+
+export const ItemKindSchema = z.enum(['model', 'dataset']);
+export type ItemKind = z.infer<typeof ItemKindSchema>;
+
+/** One row of the library: a model or dataset with its latest version. */
+export interface LibraryItem {
+  id: number;
+  kind: ItemKind;
+  name: string;
+  sourceId: number;
+  sourceName: string;
+  /** Folder (or file) on the source that holds it, relative to the source root, '/'-separated. */
+  path: string;
+  /** How it was recognised: 'mlflow-registry', 'huggingface', 'lightning', 'ultralytics', 'file', … */
+  layout: string;
+  format: string;
+  versionCount: number;
+  latestVersion: string | null;
+  aliases: string[];
+  sizeBytes: number;
+  updatedAt: number | null;
+}
+
+export interface VersionFile {
+  path: string;
+  size: number;
+  mtime: number | null;
+}
+
+export interface ItemVersion {
+  id: number;
+  label: string;
+  path: string;
+  createdAt: number | null;
+  sizeBytes: number;
+  format: string;
+  aliases: string[];
+  stage: string | null;
+  /** Format metadata read from headers (architecture, parameters, dtype, opset, …). */
+  metadata: Record<string, unknown>;
+  files: VersionFile[];
+}
+
+export interface ItemDetail extends LibraryItem {
+  versions: ItemVersion[];
+}
+
+export interface ScanSummary {
+  sourceId: number;
+  generation: number;
+  folders: number;
+  files: number;
+  bytes: number;
+  /** Files whose headers were read this scan (unchanged files are not re-read). */
+  filesRead: number;
+  bytesRead: number;
+  models: number;
+  datasets: number;
+  durationMs: number;
+  /** Things left out, with a reason a person can read ("name has a control character"). */
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+export interface AppInfo {
+  version: string;
+  dataDir: string;
+  catalogPath: string;
+  /** Where the built-in demo library lives once created (null until then). */
+  demoPath: string | null;
+  host: 'electron' | 'browser' | 'cli' | 'test';
+}
+
+// ---- methods ------------------------------------------------------------------------------------
+
+const Id = z.number().int().positive();
+
+export const methodInputs = {
+  'app.info': z.object({}),
+  'sources.list': z.object({}),
+  'sources.add': z.object({
+    /** smb://[user@]host[:port]/share[/path], \\host\share, or an absolute local folder. */
+    location: z.string().min(1).max(2048),
+    name: z.string().min(1).max(200).optional(),
+    /** Held in memory (and in the OS keychain in the desktop app); never written to the catalog. */
+    password: z.string().max(1024).optional(),
+  }),
+  'sources.remove': z.object({ id: Id }),
+  'sources.setPassword': z.object({ id: Id, password: z.string().max(1024) }),
+  'sources.scan': z.object({ id: Id }),
+  'sources.cancelScan': z.object({ id: Id }),
+  'demo.open': z.object({}),
+  'library.list': z.object({
+    kind: ItemKindSchema.optional(),
+    query: z.string().max(500).optional(),
+    sourceId: Id.optional(),
+  }),
+  'library.get': z.object({ id: Id }),
+} as const;
+
+export interface MethodOutputs {
+  'app.info': AppInfo;
+  'sources.list': Source[];
+  'sources.add': Source;
+  'sources.remove': { removed: true };
+  'sources.setPassword': Source;
+  'sources.scan': ScanSummary;
+  'sources.cancelScan': { cancelled: boolean };
+  'demo.open': Source;
+  'library.list': LibraryItem[];
+  'library.get': ItemDetail;
+}
+
+export type MethodName = keyof typeof methodInputs;
+export type MethodInput<M extends MethodName> = z.input<(typeof methodInputs)[M]>;
+export type MethodOutput<M extends MethodName> = MethodOutputs[M];
+export const METHOD_NAMES = Object.keys(methodInputs) as MethodName[];
+
+export function isMethodName(value: unknown): value is MethodName {
+  return typeof value === 'string' && Object.hasOwn(methodInputs, value);
+}
+
+// ---- events (engine → UI) -----------------------------------------------------------------------
+
+export interface ScanProgress {
+  sourceId: number;
+  folders: number;
+  files: number;
+  bytes: number;
+  /** Files per second over the scan so far. */
+  rate: number;
+  currentPath: string;
+  phase: 'listing' | 'reading' | 'grouping';
+}
+
+export interface EventPayloads {
+  'scan.progress': ScanProgress;
+  'scan.finished': { sourceId: number; result: { ok: true; summary: ScanSummary } | { ok: false; code: string; message: string } };
+  'sources.changed': { sourceId: number | null };
+  'library.changed': { sourceId: number | null };
+}
+
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: readonly EventName[] = [
+  'scan.progress',
+  'scan.finished',
+  'sources.changed',
+  'library.changed',
+] as const;
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
+}
+
+export interface EngineEvent<E extends EventName = EventName> {
+  event: E;
+  payload: EventPayloads[E];
+}
