@@ -1,0 +1,58 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { migrate } from './migrate';
+import { MIGRATIONS } from './migrations';
+
+function tables(db: Database.Database): string[] {
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map(
+    (r) => r.name,
+  );
+}
+
+describe('catalog migrations', () => {
+  it('ids are 1..n in order (append-only list)', () => {
+    expect(MIGRATIONS.map((m) => m.id)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('migration 1 creates the data model tables', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db, MIGRATIONS.slice(0, 1))).toBe(1);
+    expect(tables(db)).toEqual(
+      expect.arrayContaining(['source', 'entry', 'item', 'version', 'version_file', 'scan', 'schema_migration']),
+    );
+    // entry paths are unique per source: a resumed scan cannot duplicate rows
+    db.prepare("INSERT INTO source (name, kind, url, created_at) VALUES ('a', 'local', '/a', 0)").run();
+    const ins = db.prepare(
+      "INSERT INTO entry (source_id, path, parent, name, is_dir, size, mtime_ms, generation) VALUES (1, 'x', '', 'x', 0, 1, 1, 1)",
+    );
+    ins.run();
+    expect(() => ins.run()).toThrow(/UNIQUE/);
+  });
+
+  it('is idempotent: a second run applies nothing', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db)).toBe(MIGRATIONS.length);
+    expect(migrate(db)).toBe(0);
+  });
+
+  it('refuses a catalog whose applied migration was edited', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const edited = MIGRATIONS.map((m) => (m.id === 1 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
+    expect(() => migrate(db, edited)).toThrow(/does not match this build/);
+  });
+
+  it('refuses a catalog written by a newer version', () => {
+    const db = new Database(':memory:');
+    migrate(db, [...MIGRATIONS, { id: MIGRATIONS.length + 1, name: 'future', sql: 'CREATE TABLE future (x)' }]);
+    expect(() => migrate(db)).toThrow(/newer version of Modelshelf/);
+  });
+
+  it('rolls back a failing migration completely', () => {
+    const db = new Database(':memory:');
+    const broken = [...MIGRATIONS, { id: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nope;' }];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(tables(db)).not.toContain('half');
+    expect(migrate(db)).toBe(0);
+  });
+});
