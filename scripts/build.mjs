@@ -15,7 +15,7 @@ const nodeEntries = [
   { in: 'electron/hosts/cli.ts', out: 'dist/cli.cjs', external: [] },
   { in: 'electron/hosts/utility-process.ts', out: 'dist/electron/utility.cjs', external: [] },
   { in: 'electron/main/main.ts', out: 'dist/electron/main.cjs', external: ['electron'] },
-  { in: 'electron/preload/preload.ts', out: 'dist/electron/preload.cjs', external: ['electron'] },
+  { in: 'electron/preload/preload.ts', out: 'dist/electron/preload.cjs', external: ['electron'], minify: true },
 ];
 
 async function buildNode() {
@@ -29,7 +29,8 @@ async function buildNode() {
       platform: 'node',
       format: 'cjs',
       target: 'node20',
-      sourcemap: true,
+      sourcemap: !entry.minify,
+      minify: entry.minify === true,
       // Native and optional modules stay outside the bundle and are loaded from node_modules.
       external: ['better-sqlite3', ...entry.external],
       logLevel: 'warning',

@@ -7,7 +7,7 @@ import { Catalog, type SourceRow } from './catalog/catalog';
 import { openCatalogDb } from './catalog/open';
 import { memoryCredentials } from './credentials';
 import { writeDemoLibrary } from './demo/generate';
-import type { Engine, EngineOptions } from './engine-api';
+import type { CredentialStore, Engine, EngineOptions } from './engine-api';
 import { EngineError } from './errors';
 import type { FileSource } from './nas/file-source';
 import { parseLocation } from './nas/location';
@@ -19,11 +19,35 @@ import { runScan } from './scan/scanner';
 export const ENGINE_VERSION = '0.1.0';
 const DEMO_FOLDER = 'demo-library';
 
+/**
+ * Passwords typed in this session are kept in memory first, then handed to the persistent store.
+ * If the store refuses (no keychain on this machine), the connection that just worked keeps working
+ * for the session instead of failing the whole call; the next start asks again.
+ */
+function sessionFirst(store: CredentialStore): CredentialStore {
+  const session = new Map<number, string>();
+  return {
+    async get(id) {
+      return session.get(id) ?? (await store.get(id).catch(() => null));
+    },
+    async set(id, password) {
+      session.set(id, password);
+      await store.set(id, password).catch((err: unknown) => {
+        console.warn(`Password kept for this session only: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    },
+    async delete(id) {
+      session.delete(id);
+      await store.delete(id).catch(() => {});
+    },
+  };
+}
+
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = path.resolve(opts.dataDir);
   const db = openCatalogDb(dataDir);
   const catalog = new Catalog(db);
-  const credentials = opts.credentials ?? memoryCredentials();
+  const credentials = sessionFirst(opts.credentials ?? memoryCredentials());
   const listeners = new Set<(e: EngineEvent) => void>();
   const openSources = new Map<number, FileSource>();
   const scans = new Map<number, { controller: AbortController; promise: Promise<unknown> }>();
