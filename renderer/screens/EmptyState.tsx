@@ -1,0 +1,56 @@
+// First run: no sources yet. Connect the NAS, or look around in the demo library first.
+import { useState } from 'react';
+import type { AppError } from '../../shared/result';
+import { useApp } from '../state/hooks';
+import { AddSourceForm } from './AddSourceForm';
+
+export function EmptyState() {
+  const openDemo = useApp((s) => s.openDemo);
+  const navigate = useApp((s) => s.navigate);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<AppError | null>(null);
+
+  async function demo() {
+    setBusy(true);
+    setError(null);
+    const result = await openDemo();
+    setBusy(false);
+    if (result.ok) navigate({ view: 'library', kind: 'model' });
+    else setError(result.error);
+  }
+
+  return (
+    <div className="view view-centered">
+      <section className="panel welcome" aria-labelledby="welcome-title">
+        <div className="welcome-art" aria-hidden="true">
+          <span />
+          <span />
+          <span />
+        </div>
+        <h1 id="welcome-title">Connect your NAS</h1>
+        <p className="lead">
+          Modelshelf finds the models and datasets your team already keeps on the office NAS and lists every version in
+          one place. Nothing on the share is moved or changed.
+        </p>
+        <AddSourceForm autoFocus onAdded={() => navigate({ view: 'library', kind: 'model' })} />
+        <div className="divider">
+          <span>or</span>
+        </div>
+        <div className="demo">
+          <div>
+            <strong>Just looking?</strong>
+            <p className="muted">Open a small sample library on this computer and look around first.</p>
+          </div>
+          <button type="button" className="button" data-testid="demo-button" onClick={() => void demo()} disabled={busy}>
+            {busy ? 'Opening…' : 'Try the demo library'}
+          </button>
+        </div>
+        {error && (
+          <div className="form-error" role="alert">
+            {error.message}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+// The frame of the window: sidebar, top bar, the current view, status bar.
+import { useShallow } from 'zustand/react/shallow';
+import { useApp } from '../state/hooks';
+import { EmptyState } from './EmptyState';
+import { ItemDetailView } from './ItemDetailView';
+import { LibraryView } from './LibraryView';
+import { LoadProblem } from './LoadProblem';
+import { Sidebar } from './Sidebar';
+import { SkeletonRows } from '../components/Skeleton';
+import { SourcesView } from './SourcesView';
+import { StatusBar } from './StatusBar';
+import { TopBar } from './TopBar';
+
+function Content() {
+  const { loaded, error, hasSources, route } = useApp(
+    useShallow((s) => ({
+      loaded: s.sourcesLoaded,
+      error: s.sourcesError,
+      hasSources: s.sources.length > 0,
+      route: s.route,
+    })),
+  );
+  if (!loaded) {
+    return (
+      <div className="view" aria-busy="true">
+        <div className="view-header">
+          <div className="skeleton skeleton-title" />
+        </div>
+        <SkeletonRows rows={8} />
+      </div>
+    );
+  }
+  if (!hasSources && error) return <LoadProblem error={error} />;
+  if (!hasSources) return <EmptyState />;
+  switch (route.view) {
+    case 'sources':
+      return <SourcesView />;
+    case 'library':
+      return <LibraryView key={route.kind} kind={route.kind} />;
+    case 'item':
+      return <ItemDetailView key={route.id} id={route.id} kind={route.kind} />;
+  }
+}
+
+export function Shell() {
+  const loaded = useApp((s) => s.sourcesLoaded);
+  return (
+    <div className="app" data-app-state={loaded ? 'loaded' : 'loading'}>
+      <Sidebar />
+      <TopBar />
+      <main className="main" id="main">
+        <Content />
+      </main>
+      <StatusBar />
+    </div>
+  );
+}

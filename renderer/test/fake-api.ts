@@ -1,0 +1,134 @@
+// An in-memory AppApi for renderer tests: a tiny fake engine with sources and library items,
+// a log of every call, per-method overrides, and emit() for engine events.
+import type { EventName, EventPayloads, ItemDetail, LibraryItem, MethodInput, MethodName, MethodOutput, Source } from '../../shared/contract';
+import type { Result } from '../../shared/result';
+import type { RendererApi } from '../api/connection';
+
+type Handler = (input: unknown) => Result<unknown> | Promise<Result<unknown>>;
+
+export interface FakeApi extends RendererApi {
+  calls: Array<{ method: MethodName; input: unknown }>;
+  sources: Source[];
+  items: LibraryItem[];
+  details: Map<number, ItemDetail>;
+  /** Replace the fake engine's answer for one method. */
+  handle<M extends MethodName>(method: M, handler: (input: MethodInput<M>) => Result<MethodOutput<M>> | Promise<Result<MethodOutput<M>>>): void;
+  emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
+  callsTo(method: MethodName): unknown[];
+}
+
+export function makeSource(patch: Partial<Source> = {}): Source {
+  return {
+    id: 1,
+    name: 'Office NAS',
+    kind: 'smb',
+    url: 'smb://nas/models',
+    status: 'online',
+    lastScanAt: Date.now() - 3_600_000,
+    lastSeenAt: Date.now(),
+    lastError: null,
+    needsPassword: false,
+    counts: { files: 1234, folders: 56, bytes: 5_000_000_000, models: 2, datasets: 1 },
+    ...patch,
+  };
+}
+
+export function makeItem(patch: Partial<LibraryItem> = {}): LibraryItem {
+  return {
+    id: 1,
+    kind: 'model',
+    name: 'bert-base',
+    sourceId: 1,
+    sourceName: 'Office NAS',
+    path: 'nlp/bert-base',
+    layout: 'huggingface',
+    format: 'safetensors',
+    versionCount: 3,
+    latestVersion: 'v3',
+    aliases: ['production'],
+    sizeBytes: 440_000_000,
+    updatedAt: Date.now() - 86_400_000,
+    ...patch,
+  };
+}
+
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+export function createFakeApi(init: { sources?: Source[]; items?: LibraryItem[] } = {}): FakeApi {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const overrides = new Map<MethodName, Handler>();
+  const api: FakeApi = {
+    calls: [],
+    sources: init.sources ?? [],
+    items: init.items ?? [],
+    details: new Map(),
+
+    async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>> {
+      api.calls.push({ method, input });
+      const override = overrides.get(method);
+      const result = override ? await override(input) : engine(method, input);
+      return result as Result<MethodOutput<M>>;
+    },
+
+    on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) {
+      let set = listeners.get(event);
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
+      const wrapped = listener as (payload: unknown) => void;
+      set.add(wrapped);
+      return () => set.delete(wrapped);
+    },
+
+    handle(method, handler) {
+      overrides.set(method, handler as Handler);
+    },
+
+    emit(event, payload) {
+      for (const listener of listeners.get(event) ?? []) listener(payload);
+    },
+
+    callsTo(method) {
+      return api.calls.filter((c) => c.method === method).map((c) => c.input);
+    },
+  };
+
+  function engine(method: MethodName, input: unknown): Result<unknown> {
+    const i = input as Record<string, unknown>;
+    switch (method) {
+      case 'sources.list':
+        return ok(api.sources);
+      case 'library.list': {
+        const q = typeof i.query === 'string' ? i.query.toLowerCase() : '';
+        return ok(api.items.filter((it) => (!i.kind || it.kind === i.kind) && (!q || it.name.toLowerCase().includes(q))));
+      }
+      case 'library.get': {
+        const detail = api.details.get(i.id as number);
+        return detail ? ok(detail) : { ok: false, error: { code: 'NOT_FOUND', message: 'That item is gone.' } };
+      }
+      case 'sources.add': {
+        const source = makeSource({ id: api.sources.length + 1, url: String(i.location), name: String(i.name ?? i.location), lastScanAt: null });
+        api.sources = [...api.sources, source];
+        return ok(source);
+      }
+      case 'demo.open': {
+        const source = makeSource({ id: 99, name: 'Demo library', kind: 'local', url: '/tmp/demo', status: 'scanning', lastScanAt: null });
+        api.sources = [...api.sources, source];
+        return ok(source);
+      }
+      case 'sources.scan':
+        // Scans run for a while; tests finish them with emit('scan.finished').
+        return new Promise(() => {}) as never;
+      case 'sources.cancelScan':
+        return ok({ cancelled: true });
+      case 'sources.remove':
+        api.sources = api.sources.filter((s) => s.id !== i.id);
+        return ok({ removed: true });
+      default:
+        return { ok: false, error: { code: 'UNSUPPORTED', message: `fake engine: ${method}` } };
+    }
+  }
+
+  return api;
+}
