@@ -27,6 +27,15 @@ export interface ScanOptions {
 }
 
 const BATCH = 2000;
+/**
+ * Header budgets. Most formats need one 64 KiB read; GGUF tokenizer arrays and the data.pkl of big
+ * PyTorch checkpoints are part of the header and can reach tens of MB, which is still a fraction of
+ * the file and is read only when the file is new or changed.
+ */
+const BIG_HEADER_CAP = 64 * 1024 * 1024;
+function byteCapFor(name: string): number | undefined {
+  return /\.(gguf|pt|pth|ckpt|bin)$/i.test(name) ? BIG_HEADER_CAP : undefined;
+}
 const PROGRESS_EVERY_MS = 100;
 
 /** Errors that mean the source itself is gone: the scan stops instead of skipping one folder. */
@@ -190,7 +199,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
             catalog.setEntryFormat(sourceId, f.path, kind, { kind: 'other', metadata, warnings });
           }
         } else {
-          const info = await readFormat(f.name, fileRange(source, f.path, f.size));
+          const info = await readFormat(f.name, fileRange(source, f.path, f.size), { byteCap: byteCapFor(f.name) });
           catalog.setEntryFormat(sourceId, f.path, info?.format ?? null, info ? { kind: info.kind, metadata: info.metadata, warnings: info.warnings } : null);
         }
         stats.filesRead++;
