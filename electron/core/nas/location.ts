@@ -52,6 +52,9 @@ function local(p: string): SourceLocation {
 }
 
 function parseSmbUrl(text: string): SourceLocation {
+  // The URL parser silently resolves dot segments (also percent-encoded ones): refuse them first.
+  const rawPath = text.replace(/^smb:\/\/[^/]*/i, '');
+  if (rawPath.split('/').some((seg) => /^(\.|%2e){1,2}$/i.test(seg))) bad(`The folder path in "${text}" is not allowed.`);
   let url: URL;
   try {
     url = new URL(text);
