@@ -1,0 +1,80 @@
+import path from 'node:path';
+import type { Source } from '../../../shared/contract';
+import type { EngineContext } from '../engine-context';
+import { EngineError } from '../errors';
+import type { FileSource } from '../nas/file-source';
+import { openLocalSource } from '../nas/local-source';
+import { parseLocation } from '../nas/location';
+import { openSmbTarget, openSourceRow } from '../nas/open-source';
+import type { Handlers } from './dispatch';
+
+/** Adds a source after connecting to it once: a wrong password or a typo leaves nothing behind. */
+export async function addSource(ctx: EngineContext, location: string, name?: string, password?: string): Promise<Source> {
+  const { catalog } = ctx;
+  const loc = parseLocation(location);
+  if (catalog.findSourceByUrl(loc.url)) {
+    throw new EngineError('CONFLICT', `${loc.url} is already in your sources.`);
+  }
+  const probe: FileSource = loc.kind === 'local' ? await openLocalSource(loc.rootPath) : await openSmbTarget(loc, password ?? null);
+  try {
+    await probe.list('');
+  } catch (err) {
+    await probe.close().catch(() => {});
+    throw err;
+  }
+  const row = catalog.insertSource(
+    loc.kind === 'local'
+      ? { kind: 'local', name: name ?? (path.basename(loc.rootPath) || loc.rootPath), url: loc.url, rootPath: loc.rootPath }
+      : {
+          kind: 'smb',
+          name: name ?? `${loc.share} on ${loc.host}`,
+          url: loc.url,
+          host: loc.host,
+          port: loc.port,
+          share: loc.share,
+          subpath: loc.subpath,
+          username: loc.user,
+          domain: loc.domain,
+        },
+  );
+  if (loc.kind === 'smb' && password !== undefined) await ctx.credentials.set(row.id, password);
+  ctx.sources.adopt(row.id, probe);
+  catalog.setSourceStatus(row.id, 'online', { seen: true, lastError: null });
+  ctx.emit('sources.changed', { sourceId: row.id });
+  return ctx.sources.toSource(catalog.requireSource(row.id));
+}
+
+export function sourceHandlers(ctx: EngineContext): Pick<
+  Handlers,
+  'sources.list' | 'sources.add' | 'sources.remove' | 'sources.setPassword' | 'sources.scan' | 'sources.cancelScan'
+> {
+  const { catalog } = ctx;
+  return {
+    'sources.list': async () => Promise.all(catalog.listSourceRows().map((r) => ctx.sources.toSource(r))),
+    'sources.add': async ({ location, name, password }) => addSource(ctx, location, name, password),
+    'sources.remove': async ({ id }) => {
+      ctx.sources.requireRow(id);
+      ctx.scans.cancel(id);
+      await ctx.sources.drop(id);
+      catalog.deleteSource(id);
+      await ctx.credentials.delete(id);
+      ctx.emit('sources.changed', { sourceId: id });
+      ctx.emit('library.changed', { sourceId: id });
+      return { removed: true as const };
+    },
+    'sources.setPassword': async ({ id, password }) => {
+      const row = ctx.sources.requireRow(id);
+      if (row.kind !== 'smb') throw new EngineError('INVALID_INPUT', `${row.name} is a local folder; it has no password.`);
+      await ctx.sources.drop(id);
+      const probe = await openSourceRow(row, password);
+      await probe.list('');
+      ctx.sources.adopt(id, probe);
+      await ctx.credentials.set(id, password);
+      catalog.setSourceStatus(id, 'online', { seen: true, lastError: null });
+      ctx.emit('sources.changed', { sourceId: id });
+      return ctx.sources.toSource(catalog.requireSource(id));
+    },
+    'sources.scan': async ({ id }) => ctx.scans.scan(id),
+    'sources.cancelScan': async ({ id }) => ({ cancelled: ctx.scans.cancel(id) }),
+  };
+}
