@@ -1,7 +1,7 @@
 // `npm start`: the Electron app where an Electron binary exists; otherwise browser mode, with the
 // demo library when no source is configured yet, and a plain sentence saying why.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +15,18 @@ if (!existsSync(path.join(root, 'dist', 'cli.cjs'))) {
   if (code !== 0) process.exit(code ?? 1);
 }
 
+// Look for the binary where the electron package keeps it; require('electron') would try to
+// download it, which cannot work on machines without internet access.
 let electronPath = null;
 let why = '';
 try {
-  const p = require('electron');
-  if (typeof p === 'string' && existsSync(p)) electronPath = p;
-  else why = 'the Electron binary was not downloaded';
-} catch (err) {
-  why = String(err?.message ?? err).split('\n')[0];
+  const pkgDir = path.dirname(require.resolve('electron/package.json'));
+  const pathFile = path.join(pkgDir, 'path.txt');
+  const binary = existsSync(pathFile) ? path.join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
+  if (binary && existsSync(binary)) electronPath = binary;
+  else why = 'the Electron binary was never downloaded';
+} catch {
+  why = 'the electron package is not installed';
 }
 
 const args = process.argv.slice(2);
