@@ -90,6 +90,80 @@ export interface ScanSummary {
   skipped: Array<{ path: string; reason: string }>;
 }
 
+/** A training run found on a share (MLflow run, TensorBoard log, HF trainer state, Lightning/Ultralytics/Keras CSV, DVCLive). */
+export interface RunSummary {
+  id: number;
+  sourceId: number;
+  name: string;
+  path: string;
+  /** Which tool wrote it: 'mlflow', 'tensorboard', 'hf-trainer', 'lightning', 'ultralytics', 'keras-csv', 'dvclive'. */
+  format: string;
+  status: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  params: Record<string, string>;
+  metricKeys: string[];
+  /** Last value of each metric. */
+  finals: Record<string, number>;
+}
+
+export const LineageRelationSchema = z.enum([
+  'trained-on',
+  'produced-by',
+  'fine-tuned-from',
+  'adapter-of',
+  'quantized-from',
+  'merged-from',
+  'exported-as',
+  'derived-from',
+]);
+export type LineageRelation = z.infer<typeof LineageRelationSchema>;
+
+export interface LineageNode {
+  /** 'item:<id>', 'version:<id>', 'run:<id>', or 'external:<name>' for things not on any source. */
+  id: string;
+  kind: 'model' | 'dataset' | 'version' | 'run' | 'external';
+  label: string;
+  itemId?: number;
+  versionId?: number;
+  runId?: number;
+}
+
+export interface LineageEdge {
+  from: string;
+  to: string;
+  relation: LineageRelation;
+  /** Which file said so, in words: "from dvc.lock", "card base_model". */
+  evidence: string;
+  /** 0..1: 1 = a tool recorded it, lower = inferred (e.g. files side by side). */
+  confidence: number;
+}
+
+export interface LineageGraph {
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+}
+
+export interface MetricSeries {
+  runId: number;
+  runName: string;
+  key: string;
+  /** Downsampled to at most maxPoints (min/max per bucket keeps spikes); x is step or ms since epoch. */
+  x: number[];
+  y: number[];
+  /** Points stored before downsampling. */
+  total: number;
+}
+
+export interface VersionComparison {
+  versions: Array<{ id: number; itemId: number; itemName: string; label: string }>;
+  /** One row per key; values[i] belongs to versions[i]; null = absent. */
+  params: Array<{ key: string; values: Array<string | null>; same: boolean }>;
+  metrics: Array<{ key: string; values: Array<number | null>; same: boolean }>;
+  metadata: Array<{ key: string; values: Array<string | null>; same: boolean }>;
+  files: Array<{ path: string; sizes: Array<number | null>; status: 'same' | 'changed' | 'added' | 'removed' | 'mixed' }>;
+}
+
 export interface AppInfo {
   version: string;
   dataDir: string;
@@ -124,6 +198,18 @@ export const methodInputs = {
     sourceId: Id.optional(),
   }),
   'library.get': z.object({ id: Id }),
+  'library.lineage': z.object({ itemId: Id, depth: z.number().int().min(1).max(6).optional() }),
+  'runs.list': z.object({ sourceId: Id.optional(), query: z.string().max(500).optional(), itemId: Id.optional() }),
+  'metrics.keys': z.object({ runIds: z.array(Id).max(200).optional(), versionIds: z.array(Id).max(200).optional() }),
+  'metrics.series': z.object({
+    runIds: z.array(Id).max(200).optional(),
+    versionIds: z.array(Id).max(200).optional(),
+    keys: z.array(z.string().min(1).max(500)).min(1).max(50),
+    x: z.enum(['step', 'time']).default('step'),
+    maxPoints: z.number().int().min(10).max(20_000).default(2000),
+  }),
+  'metrics.trend': z.object({ itemId: Id, key: z.string().min(1).max(500) }),
+  'versions.compare': z.object({ versionIds: z.array(Id).min(2).max(8) }),
 } as const;
 
 export interface MethodOutputs {
@@ -137,6 +223,13 @@ export interface MethodOutputs {
   'demo.open': Source;
   'library.list': LibraryItem[];
   'library.get': ItemDetail;
+  'library.lineage': LineageGraph;
+  'runs.list': RunSummary[];
+  'metrics.keys': Array<{ key: string; runIds: number[] }>;
+  'metrics.series': MetricSeries[];
+  /** One point per version of a model: final and best value of a metric ("trend across versions"). */
+  'metrics.trend': Array<{ versionId: number; label: string; final: number | null; best: number | null }>;
+  'versions.compare': VersionComparison;
 }
 
 export type MethodName = keyof typeof methodInputs;

@@ -13,6 +13,7 @@ import type { FileSource } from './nas/file-source';
 import { openSourceRow } from './nas/open-source';
 import { appHandlers } from './rpc/app-handlers';
 import { dispatch, type Handlers } from './rpc/dispatch';
+import { insightHandlers } from './rpc/insight-handlers';
 import { libraryHandlers } from './rpc/library-handlers';
 import { sourceHandlers } from './rpc/source-handlers';
 import { runScan } from './scan/scanner';
@@ -174,6 +175,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     ...appHandlers(ctx),
     ...sourceHandlers(ctx),
     ...libraryHandlers(ctx),
+    ...insightHandlers(ctx),
   };
 
   return {

@@ -362,14 +362,21 @@ export class Catalog {
          generation = excluded.generation
        RETURNING id`,
     );
-    const deleteVersions = this.db.prepare('DELETE FROM version WHERE item_id = ?');
-    const insertVersion = this.db.prepare(
+    // Versions are upserted by (item, label) so their ids stay stable across rescans: annotations,
+    // lineage and the UI refer to them.
+    const upsertVersion = this.db.prepare(
       `INSERT INTO version (item_id, label, ordinal, path, created_ms, size_bytes, format, stage, aliases_json, meta_json)
-       VALUES (@itemId, @label, @ordinal, @path, @createdMs, @sizeBytes, @format, @stage, @aliases, @meta)`,
+       VALUES (@itemId, @label, @ordinal, @path, @createdMs, @sizeBytes, @format, @stage, @aliases, @meta)
+       ON CONFLICT (item_id, label) DO UPDATE SET ordinal = excluded.ordinal, path = excluded.path,
+         created_ms = excluded.created_ms, size_bytes = excluded.size_bytes, format = excluded.format,
+         stage = excluded.stage, aliases_json = excluded.aliases_json, meta_json = excluded.meta_json
+       RETURNING id`,
     );
+    const deleteFiles = this.db.prepare('DELETE FROM version_file WHERE version_id = ?');
     const insertFile = this.db.prepare(
       'INSERT OR IGNORE INTO version_file (version_id, path, size, mtime_ms) VALUES (?, ?, ?, ?)',
     );
+    const versionIds = new Map<string, number>();
     this.db.transaction(() => {
       for (const item of items) {
         const sizeBytes = item.versions.reduce((sum, v) => sum + v.files.reduce((s, f) => s + f.size, 0), 0);
@@ -389,24 +396,32 @@ export class Catalog {
           sizeBytes,
           generation,
         }) as { id: number };
-        deleteVersions.run(itemId);
+        const keep: number[] = [];
+        const seen = new Set<string>();
         item.versions.forEach((v, ordinal) => {
-          const versionId = Number(
-            insertVersion.run({
-              itemId,
-              label: v.label,
-              ordinal,
-              path: v.path,
-              createdMs: v.createdMs,
-              sizeBytes: v.files.reduce((s, f) => s + f.size, 0),
-              format: v.format,
-              stage: v.stage,
-              aliases: JSON.stringify(v.aliases),
-              meta: JSON.stringify(v.meta),
-            }).lastInsertRowid,
-          );
+          let label = v.label;
+          for (let n = 2; seen.has(label); n++) label = `${v.label} (${n})`;
+          seen.add(label);
+          const { id: versionId } = upsertVersion.get({
+            itemId,
+            label,
+            ordinal,
+            path: v.path,
+            createdMs: v.createdMs,
+            sizeBytes: v.files.reduce((s, f) => s + f.size, 0),
+            format: v.format,
+            stage: v.stage,
+            aliases: JSON.stringify(v.aliases),
+            meta: JSON.stringify(v.meta),
+          }) as { id: number };
+          keep.push(versionId);
+          versionIds.set(`${item.kind}:${item.path}@${v.path}`, versionId);
+          deleteFiles.run(versionId);
           for (const f of v.files) insertFile.run(versionId, f.path, f.size, f.mtimeMs);
         });
+        this.db
+          .prepare(`DELETE FROM version WHERE item_id = ? AND id NOT IN (SELECT value FROM json_each(?))`)
+          .run(itemId, JSON.stringify(keep));
       }
       this.db.prepare('DELETE FROM item WHERE source_id = ? AND generation < ?').run(sourceId, generation);
     })();

@@ -29,6 +29,21 @@ describe('catalog migrations', () => {
     expect(() => ins.run()).toThrow(/UNIQUE/);
   });
 
+  it('migration 2 adds runs, metric series, lineage and an FTS5 search index', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 2));
+    expect(tables(db)).toEqual(expect.arrayContaining(['run', 'metric_series', 'metric_point', 'version_run', 'lineage_edge', 'search_index']));
+    db.prepare("INSERT INTO source (name, kind, url, created_at) VALUES ('a', 'local', '/a', 0)").run();
+    db.prepare("INSERT INTO run (source_id, path, name, format, fingerprint, generation) VALUES (1, 'r', 'r', 'mlflow', '', 1)").run();
+    db.prepare("INSERT INTO metric_series (run_id, key, count) VALUES (1, 'loss', 1)").run();
+    db.prepare('INSERT INTO metric_point (series_id, step, value) VALUES (1, 0, 0.5)').run();
+    db.prepare('DELETE FROM run WHERE id = 1').run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM metric_point').get()).toEqual({ n: 0 });
+    db.prepare("INSERT INTO search_index (ref, source_id, name, path, body) VALUES ('item:1', 1, 'Café-Modèle', 'a/b', 'bert')").run();
+    expect(db.prepare("SELECT ref FROM search_index WHERE search_index MATCH 'cafe*'").all()).toEqual([{ ref: 'item:1' }]);
+  });
+
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
     expect(migrate(db)).toBe(MIGRATIONS.length);

@@ -100,4 +100,81 @@ CREATE TABLE scan (
 );
 `,
   },
+  {
+    id: 2,
+    name: 'runs-metrics-lineage-search',
+    sql: `
+-- A training run found on a share, and what it logged.
+CREATE TABLE run (
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  name TEXT NOT NULL,
+  format TEXT NOT NULL,
+  status TEXT,
+  started_ms INTEGER,
+  ended_ms INTEGER,
+  params_json TEXT NOT NULL DEFAULT '{}',
+  tags_json TEXT NOT NULL DEFAULT '{}',
+  -- size+mtime of every file the run was read from: an unchanged run is not read again
+  fingerprint TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  UNIQUE (source_id, path)
+);
+
+CREATE TABLE metric_series (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  first_step INTEGER,
+  last_step INTEGER,
+  last_value REAL,
+  min_value REAL,
+  max_value REAL,
+  UNIQUE (run_id, key)
+);
+
+CREATE TABLE metric_point (
+  series_id INTEGER NOT NULL REFERENCES metric_series(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  wall_ms INTEGER,
+  value REAL NOT NULL
+);
+CREATE INDEX metric_point_by_series ON metric_point (series_id, step);
+
+-- Which run produced which version (evidence in words).
+CREATE TABLE version_run (
+  version_id INTEGER NOT NULL REFERENCES version(id) ON DELETE CASCADE,
+  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+  evidence TEXT NOT NULL,
+  PRIMARY KEY (version_id, run_id)
+);
+
+-- Lineage: refs are 'item:<id>', 'version:<id>', 'run:<id>' or 'external:<name>'.
+CREATE TABLE lineage_edge (
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  from_ref TEXT NOT NULL,
+  to_ref TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  confidence REAL NOT NULL,
+  UNIQUE (source_id, from_ref, to_ref, relation)
+);
+CREATE INDEX lineage_by_from ON lineage_edge (from_ref);
+CREATE INDEX lineage_by_to ON lineage_edge (to_ref);
+
+-- Full-text search over models, datasets and runs: names, paths, tags, card text, architectures.
+-- unicode61 without extra tokenchars: '_' as a token character made prefix queries 100x slower.
+CREATE VIRTUAL TABLE search_index USING fts5 (
+  ref UNINDEXED,
+  source_id UNINDEXED,
+  name,
+  path,
+  body,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+`,
+  },
 ];

@@ -1,0 +1,276 @@
+// Queries behind runs, metric charts, version trends, lineage graphs and version comparison.
+import type Database from 'better-sqlite3';
+import type { LineageEdge, LineageGraph, LineageNode, MetricSeries, RunSummary, VersionComparison } from '../../../shared/contract';
+import { downsampleMinMax } from './downsample';
+
+function parseObj(text: string | null): Record<string, string> {
+  try {
+    const v = text ? JSON.parse(text) : {};
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export class Insights {
+  constructor(readonly db: Database.Database) {}
+
+  listRuns(filter: { sourceId?: number; query?: string; itemId?: number }): RunSummary[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (filter.sourceId) {
+      where.push('r.source_id = @sourceId');
+      params.sourceId = filter.sourceId;
+    }
+    if (filter.itemId) {
+      where.push('r.id IN (SELECT vr.run_id FROM version_run vr JOIN version v ON v.id = vr.version_id WHERE v.item_id = @itemId)');
+      params.itemId = filter.itemId;
+    }
+    if (filter.query?.trim()) {
+      where.push("(r.name LIKE @q ESCAPE '\\' OR r.path LIKE @q ESCAPE '\\')");
+      params.q = `%${filter.query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT r.* FROM run r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY COALESCE(r.started_ms, 0) DESC, r.id DESC`,
+      )
+      .all(params) as Array<{
+      id: number;
+      source_id: number;
+      name: string;
+      path: string;
+      format: string;
+      status: string | null;
+      started_ms: number | null;
+      ended_ms: number | null;
+      params_json: string;
+    }>;
+    const series = this.db.prepare('SELECT key, last_value FROM metric_series WHERE run_id = ? ORDER BY key');
+    return rows.map((r) => {
+      const keys = series.all(r.id) as Array<{ key: string; last_value: number | null }>;
+      return {
+        id: r.id,
+        sourceId: r.source_id,
+        name: r.name,
+        path: r.path,
+        format: r.format,
+        status: r.status,
+        startedAt: r.started_ms,
+        endedAt: r.ended_ms,
+        params: parseObj(r.params_json),
+        metricKeys: keys.map((k) => k.key),
+        finals: Object.fromEntries(keys.filter((k) => k.last_value !== null).map((k) => [k.key, k.last_value as number])),
+      };
+    });
+  }
+
+  /** Runs of the given ids plus the runs that produced the given versions. */
+  resolveRuns(runIds: number[] = [], versionIds: number[] = []): number[] {
+    const out = new Set(runIds);
+    if (versionIds.length > 0) {
+      const rows = this.db
+        .prepare('SELECT run_id FROM version_run WHERE version_id IN (SELECT value FROM json_each(?))')
+        .all(JSON.stringify(versionIds)) as Array<{ run_id: number }>;
+      for (const r of rows) out.add(r.run_id);
+    }
+    return [...out];
+  }
+
+  metricKeys(runIds: number[]): Array<{ key: string; runIds: number[] }> {
+    const rows = this.db
+      .prepare(
+        `SELECT key, json_group_array(run_id) AS runs FROM metric_series
+         WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY key ORDER BY key`,
+      )
+      .all(JSON.stringify(runIds)) as Array<{ key: string; runs: string }>;
+    return rows.map((r) => ({ key: r.key, runIds: JSON.parse(r.runs) as number[] }));
+  }
+
+  series(runIds: number[], keys: string[], x: 'step' | 'time', maxPoints: number): MetricSeries[] {
+    const rows = this.db
+      .prepare(
+        `SELECT s.id, s.run_id, s.key, s.count, r.name FROM metric_series s JOIN run r ON r.id = s.run_id
+         WHERE s.run_id IN (SELECT value FROM json_each(?)) AND s.key IN (SELECT value FROM json_each(?))
+         ORDER BY r.name, s.key`,
+      )
+      .all(JSON.stringify(runIds), JSON.stringify(keys)) as Array<{ id: number; run_id: number; key: string; count: number; name: string }>;
+    const points = this.db.prepare('SELECT step, wall_ms, value FROM metric_point WHERE series_id = ? ORDER BY step').raw();
+    return rows.map((s) => {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (const [step, wall, value] of points.iterate(s.id) as Iterable<[number, number | null, number]>) {
+        const xv = x === 'step' ? step : wall;
+        if (xv === null || !Number.isFinite(value)) continue;
+        xs.push(xv);
+        ys.push(value);
+      }
+      const d = downsampleMinMax(xs, ys, maxPoints);
+      return { runId: s.run_id, runName: s.name, key: s.key, x: d.x, y: d.y, total: s.count };
+    });
+  }
+
+  /** Final and best (min for loss-like keys, else max) value of a metric for every version of a model. */
+  trend(itemId: number, key: string): Array<{ versionId: number; label: string; final: number | null; best: number | null }> {
+    const lowerIsBetter = /loss|err|mae|mse|rmse|perplexity|wer|cer/i.test(key);
+    const rows = this.db
+      .prepare(
+        `SELECT v.id, v.label,
+                (SELECT s.last_value FROM version_run vr JOIN metric_series s ON s.run_id = vr.run_id
+                  WHERE vr.version_id = v.id AND s.key = @key LIMIT 1) AS final,
+                (SELECT ${lowerIsBetter ? 'MIN(s.min_value)' : 'MAX(s.max_value)'} FROM version_run vr JOIN metric_series s ON s.run_id = vr.run_id
+                  WHERE vr.version_id = v.id AND s.key = @key) AS best
+         FROM version v WHERE v.item_id = @itemId ORDER BY v.ordinal`,
+      )
+      .all({ itemId, key }) as Array<{ id: number; label: string; final: number | null; best: number | null }>;
+    return rows.map((r) => ({ versionId: r.id, label: r.label, final: r.final, best: r.best }));
+  }
+
+  /** The lineage around an item: its versions, their runs, and edges to `depth` hops. */
+  lineage(itemId: number, depth = 3): LineageGraph {
+    const nodes = new Map<string, LineageNode>();
+    const edges = new Map<string, LineageEdge>();
+    const edgeStmt = this.db.prepare(
+      'SELECT from_ref, to_ref, relation, evidence, confidence FROM lineage_edge WHERE from_ref = ? OR to_ref = ?',
+    );
+    const versionsOf = this.db.prepare('SELECT id FROM version WHERE item_id = ?');
+    let frontier = [`item:${itemId}`];
+    for (const v of versionsOf.all(itemId) as Array<{ id: number }>) frontier.push(`version:${v.id}`);
+    const seen = new Set<string>(frontier);
+    for (let hop = 0; hop < depth && frontier.length > 0; hop++) {
+      const next: string[] = [];
+      for (const ref of frontier) {
+        for (const e of edgeStmt.all(ref, ref) as Array<{ from_ref: string; to_ref: string; relation: LineageEdge['relation']; evidence: string; confidence: number }>) {
+          edges.set(`${e.from_ref}|${e.to_ref}|${e.relation}`, {
+            from: e.from_ref,
+            to: e.to_ref,
+            relation: e.relation,
+            evidence: e.evidence,
+            confidence: e.confidence,
+          });
+          for (const other of [e.from_ref, e.to_ref]) {
+            if (!seen.has(other)) {
+              seen.add(other);
+              next.push(other);
+            }
+          }
+        }
+      }
+      frontier = next;
+    }
+    for (const ref of seen) {
+      const node = this.describe(ref);
+      if (node) nodes.set(ref, node);
+    }
+    // Versions belong to their item: show that link so the graph reads "model → v1, v2".
+    for (const ref of seen) {
+      if (!ref.startsWith('version:')) continue;
+      const row = this.db.prepare('SELECT item_id FROM version WHERE id = ?').get(Number(ref.slice(8))) as { item_id: number } | undefined;
+      if (row && nodes.has(`item:${row.item_id}`)) {
+        edges.set(`item:${row.item_id}|${ref}|derived-from`, {
+          from: `item:${row.item_id}`,
+          to: ref,
+          relation: 'derived-from',
+          evidence: 'version of this model',
+          confidence: 1,
+        });
+      }
+    }
+    const kept = [...edges.values()].filter((e) => nodes.has(e.from) && nodes.has(e.to));
+    return { nodes: [...nodes.values()], edges: kept };
+  }
+
+  private describe(ref: string): LineageNode | null {
+    const [kind, rest] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
+    if (kind === 'item') {
+      const r = this.db.prepare('SELECT id, name, kind FROM item WHERE id = ?').get(Number(rest)) as
+        | { id: number; name: string; kind: 'model' | 'dataset' }
+        | undefined;
+      return r ? { id: ref, kind: r.kind, label: r.name, itemId: r.id } : null;
+    }
+    if (kind === 'version') {
+      const r = this.db
+        .prepare('SELECT v.id, v.label, v.item_id, i.name FROM version v JOIN item i ON i.id = v.item_id WHERE v.id = ?')
+        .get(Number(rest)) as { id: number; label: string; item_id: number; name: string } | undefined;
+      return r ? { id: ref, kind: 'version', label: `${r.name} ${r.label}`, versionId: r.id, itemId: r.item_id } : null;
+    }
+    if (kind === 'run') {
+      const r = this.db.prepare('SELECT id, name FROM run WHERE id = ?').get(Number(rest)) as { id: number; name: string } | undefined;
+      return r ? { id: ref, kind: 'run', label: r.name, runId: r.id } : null;
+    }
+    if (kind === 'external') return { id: ref, kind: 'external', label: rest };
+    return null;
+  }
+
+  compare(versionIds: number[]): VersionComparison | null {
+    const versions = this.db
+      .prepare(
+        `SELECT v.id, v.item_id, i.name, v.label, v.meta_json FROM version v JOIN item i ON i.id = v.item_id
+         WHERE v.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(versionIds)) as Array<{ id: number; item_id: number; name: string; label: string; meta_json: string }>;
+    if (versions.length !== versionIds.length) return null;
+    const ordered = versionIds.map((id) => versions.find((v) => v.id === id) as (typeof versions)[number]);
+    const runParams = ordered.map((v) => {
+      const runs = this.listRuns({}).filter((r) => this.resolveRuns([], [v.id]).includes(r.id));
+      return {
+        params: Object.assign({}, ...runs.map((r) => r.params)) as Record<string, string>,
+        finals: Object.assign({}, ...runs.map((r) => r.finals)) as Record<string, number>,
+      };
+    });
+    const metas = ordered.map((v) => flatten(JSON.parse(v.meta_json) as Record<string, unknown>));
+    const rowsOf = <T>(maps: Array<Record<string, T>>) => {
+      const keys = [...new Set(maps.flatMap((m) => Object.keys(m)))].sort();
+      return keys.map((key) => {
+        const values = maps.map((m) => (key in m ? (m[key] as T) : null));
+        return { key, values, same: values.every((x) => JSON.stringify(x) === JSON.stringify(values[0])) };
+      });
+    };
+    const fileStmt = this.db.prepare('SELECT path, size FROM version_file WHERE version_id = ?');
+    const filesPer = ordered.map((v) => {
+      const rows = fileStmt.all(v.id) as Array<{ path: string; size: number }>;
+      // Compare by name inside the version folder, not by full path (versions live in different folders).
+      const base = commonPrefix(rows.map((r) => r.path));
+      return new Map(rows.map((r) => [r.path.slice(base.length), r.size]));
+    });
+    const allFiles = [...new Set(filesPer.flatMap((m) => [...m.keys()]))].sort();
+    return {
+      versions: ordered.map((v) => ({ id: v.id, itemId: v.item_id, itemName: v.name, label: v.label })),
+      params: rowsOf(runParams.map((r) => r.params)).map((r) => ({ ...r, values: r.values.map((x) => (x === null ? null : String(x))) })),
+      metrics: rowsOf(runParams.map((r) => r.finals)),
+      metadata: rowsOf(metas),
+      files: allFiles.map((path) => {
+        const sizes = filesPer.map((m) => m.get(path) ?? null);
+        const present = sizes.filter((s) => s !== null);
+        const status =
+          present.length === sizes.length
+            ? sizes.every((s) => s === sizes[0])
+              ? 'same'
+              : 'changed'
+            : sizes[0] === null && present.length === sizes.length - 1
+              ? 'added'
+              : sizes[0] !== null && present.length === 1
+                ? 'removed'
+                : 'mixed';
+        return { path, sizes, status };
+      }),
+    };
+  }
+}
+
+function commonPrefix(paths: string[]): string {
+  if (paths.length === 0) return '';
+  let prefix = paths[0]?.slice(0, (paths[0]?.lastIndexOf('/') ?? -1) + 1) ?? '';
+  for (const p of paths) while (prefix && !p.startsWith(prefix)) prefix = prefix.slice(0, prefix.slice(0, -1).lastIndexOf('/') + 1);
+  return prefix;
+}
+
+/** Flattens nested metadata into 'a.b' keys with short string values, for side-by-side tables. */
+function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (key === 'mainFile' || key === 'warnings') continue;
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(out).length < 500) flatten(v as Record<string, unknown>, key, out);
+    else out[key] = Array.isArray(v) ? v.slice(0, 20).join(', ') : String(v);
+  }
+  return out;
+}
