@@ -35,6 +35,28 @@ export interface FileSource {
   read(path: string, offset: number, length: number): Promise<Uint8Array>;
   counters(): SourceCounters;
   close(): Promise<void>;
+
+  // ---- writing (sidecars, annotations). Optional: a source without them is read-only. ----
+  /** True when the share or folder refuses writes (read-only share, no permission). */
+  readonly readOnly?: boolean;
+  /** Creates a file (fails with CONFLICT if it exists, unless overwrite) and writes all of `data`. */
+  writeFile?(path: string, data: Uint8Array, opts: { overwrite: boolean }): Promise<void>;
+  /** Renames a file; with replace, an existing target is replaced atomically (temp + rename). */
+  rename?(from: string, to: string, opts: { replace: boolean }): Promise<void>;
+  remove?(path: string): Promise<void>;
+  /** Creates a folder and any missing parents; no error if it exists. */
+  mkdir?(path: string): Promise<void>;
+  /**
+   * Calls onChange for changes under `dir` (recursive) until the returned function is called.
+   * kind 'overflow' means changes were lost: rescan `path` (a folder).
+   */
+  watch?(dir: string, onChange: (change: SourceChange) => void): Promise<() => Promise<void>>;
+}
+
+export interface SourceChange {
+  kind: 'added' | 'removed' | 'modified' | 'renamed' | 'overflow';
+  /** Source-relative path of what changed (for overflow: the folder to rescan). */
+  path: string;
 }
 
 /** A RangeSource over one file of a FileSource. */
