@@ -63,7 +63,7 @@ describe('engine over real Samba', () => {
     const list = await engine.call('library.list', { kind: 'model' });
     const names = (list as { value: LibraryItem[] }).value.map((i) => i.name).sort();
     expect(names).toEqual(
-      ['churn-classifier', 'defect-detector', 'sentiment-bert-small', 'shelf-detector', 'shelf-yolo', 'tiny-llama-chat-Q4_K_M'].sort(),
+      ['churn-classifier', 'defect-detector', 'sentiment-bert-small', 'shelf-detector', 'shelf-yolo', 'tiny-llama-chat'].sort(),
     );
     const churn = (list as { value: LibraryItem[] }).value.find((i) => i.name === 'churn-classifier');
     expect(churn).toMatchObject({ versionCount: 3, aliases: ['champion'], layout: 'mlflow-registry' });

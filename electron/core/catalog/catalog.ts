@@ -1,6 +1,7 @@
 // Typed queries over the catalog. Everything SQL lives here (and in migrations.ts); the rest of the
 // engine talks in domain records.
 import type Database from 'better-sqlite3';
+import type { EdgeHint, RefHint } from '../registry/lineage';
 import type {
   ItemDetail,
   ItemKind,
@@ -111,6 +112,21 @@ function toSourceRow(r: SourceDbRow): SourceRow {
     lastError: r.last_error,
     generation: r.generation,
   };
+}
+
+/** Words worth finding an item by: architecture, model type, tags, license, card title… (bounded). */
+function collectText(value: unknown, out: Set<string>, depth = 0): void {
+  if (out.size > 400 || depth > 3) return;
+  if (typeof value === 'string') {
+    if (value.length <= 200) out.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value.slice(0, 50)) collectText(v, out, depth + 1);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'mainFile' || k === 'warnings' || k === 'tensorTypes' || k === 'dtypes') continue;
+      collectText(v, out, depth + 1);
+    }
+  }
 }
 
 function parseJson<T>(text: string | null, fallback: T): T {
@@ -427,6 +443,101 @@ export class Catalog {
     })();
   }
 
+  /** Turns lineage hints (paths, item paths, labels, external names) into catalog refs for one source. */
+  refResolver(sourceId: number): (hint: RefHint) => string | null {
+    const items = this.db.prepare('SELECT id, kind, path FROM item WHERE source_id = ?').all(sourceId) as Array<{ id: number; kind: string; path: string }>;
+    const versions = this.db
+      .prepare('SELECT v.id, v.label, v.path, i.kind, i.path AS item_path FROM version v JOIN item i ON i.id = v.item_id WHERE i.source_id = ?')
+      .all(sourceId) as Array<{ id: number; label: string; path: string; kind: string; item_path: string }>;
+    const runs = this.db.prepare('SELECT id, path FROM run WHERE source_id = ?').all(sourceId) as Array<{ id: number; path: string }>;
+    const itemByKey = new Map(items.map((i) => [`${i.kind}:${i.path}`, i.id]));
+    const versionByKey = new Map(versions.map((v) => [`${v.kind}:${v.item_path}@${v.label}`, v.id]));
+    const runByPath = new Map(runs.map((r) => [r.path, r.id]));
+    const within = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
+    return (hint) => {
+      switch (hint.kind) {
+        case 'external':
+          return `external:${hint.name}`;
+        case 'item': {
+          const id = itemByKey.get(`${hint.itemKind}:${hint.itemPath}`);
+          return id ? `item:${id}` : null;
+        }
+        case 'version': {
+          const id = versionByKey.get(`${hint.itemKind}:${hint.itemPath}@${hint.label}`);
+          return id ? `version:${id}` : null;
+        }
+        case 'run': {
+          const id = runByPath.get(hint.path);
+          return id ? `run:${id}` : null;
+        }
+        case 'path': {
+          // The most specific thing that holds this path: a version, else an item, else a run.
+          let best: { ref: string; len: number } | null = null;
+          for (const v of versions) if (within(hint.path, v.path) && (!best || v.path.length > best.len)) best = { ref: `version:${v.id}`, len: v.path.length };
+          if (best) return best.ref;
+          for (const i of items) if (within(hint.path, i.path) && (!best || i.path.length > best.len)) best = { ref: `item:${i.id}`, len: i.path.length };
+          if (best) return best.ref;
+          for (const r of runs) if (within(hint.path, r.path)) return `run:${r.id}`;
+          return null;
+        }
+      }
+    };
+  }
+
+  /** Replaces a source's lineage edges (one transaction); edges whose ends don't resolve are dropped. */
+  replaceLineage(sourceId: number, edges: EdgeHint[]): number {
+    const resolve = this.refResolver(sourceId);
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO lineage_edge (source_id, from_ref, to_ref, relation, evidence, confidence)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    let count = 0;
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM lineage_edge WHERE source_id = ?').run(sourceId);
+      for (const e of edges) {
+        const from = resolve(e.from);
+        const to = resolve(e.to);
+        if (!from || !to || from === to) continue;
+        count += insert.run(sourceId, from, to, e.relation, e.evidence, e.confidence).changes;
+      }
+    })();
+    return count;
+  }
+
+  /** Rebuilds the full-text index rows of one source: names, paths, formats, tags, card text, architectures. */
+  rebuildSearch(sourceId: number): void {
+    const items = this.db.prepare('SELECT id, kind, name, path, format, layout FROM item WHERE source_id = ?').all(sourceId) as Array<{
+      id: number;
+      kind: string;
+      name: string;
+      path: string;
+      format: string;
+      layout: string;
+    }>;
+    const metas = this.db.prepare('SELECT label, meta_json, aliases_json, stage FROM version WHERE item_id = ?');
+    const insert = this.db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM search_index WHERE source_id = ?').run(sourceId);
+      for (const i of items) {
+        const words = new Set<string>([i.kind, i.format, i.layout]);
+        for (const v of metas.all(i.id) as Array<{ label: string; meta_json: string; aliases_json: string; stage: string | null }>) {
+          words.add(v.label);
+          if (v.stage) words.add(v.stage);
+          for (const a of parseJson<string[]>(v.aliases_json, [])) words.add(a);
+          collectText(parseJson<Record<string, unknown>>(v.meta_json, {}), words);
+        }
+        insert.run(`item:${i.id}`, sourceId, i.name, i.path.replace(/[/_.-]+/g, ' '), [...words].join(' ').slice(0, 20_000));
+      }
+      const runs = this.db.prepare('SELECT id, name, path, format FROM run WHERE source_id = ?').all(sourceId) as Array<{
+        id: number;
+        name: string;
+        path: string;
+        format: string;
+      }>;
+      for (const r of runs) insert.run(`run:${r.id}`, sourceId, r.name, r.path.replace(/[/_.-]+/g, ' '), `run ${r.format}`);
+    })();
+  }
+
   listLibrary(filter: { kind?: ItemKind; query?: string; sourceId?: number }): LibraryItem[] {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
@@ -440,14 +551,17 @@ export class Catalog {
     }
     const query = filter.query?.trim();
     if (query) {
-      // Every word must appear in the name, the path or the format (case-insensitive).
-      query
-        .split(/\s+/)
-        .slice(0, 8)
-        .forEach((word, n) => {
-          where.push(`(i.name LIKE @q${n} ESCAPE '\\' OR i.path LIKE @q${n} ESCAPE '\\' OR i.format LIKE @q${n} ESCAPE '\\')`);
-          params[`q${n}`] = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        });
+      // Full-text (word prefixes over names, paths, formats, tags, card text, architectures), or every
+      // word appearing anywhere in the name or path (for fragments inside words).
+      const words = query.split(/\s+/).slice(0, 8);
+      params.fts = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' AND ');
+      const like = words.map((word, n) => {
+        params[`q${n}`] = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        return `(i.name LIKE @q${n} ESCAPE '\\' OR i.path LIKE @q${n} ESCAPE '\\')`;
+      });
+      where.push(
+        `(i.id IN (SELECT CAST(substr(ref, 6) AS INTEGER) FROM search_index WHERE search_index MATCH @fts AND ref LIKE 'item:%') OR (${like.join(' AND ')}))`,
+      );
     }
     const rows = this.db
       .prepare(

@@ -67,7 +67,9 @@ describe('groupEntries', () => {
         ['runs/detect/shelf2/weights/best.pt', { format: 'pytorch' }],
         ['hf/bert-small/config.json', { format: 'hf-config', metadata: { model_type: 'bert' } }],
         ['hf/bert-small/model.safetensors', { format: 'safetensors', metadata: { parameters: 42 } }],
-        ['llm/tiny-Q4_K_M.gguf', { format: 'gguf' }],
+        ['llm/tiny-Q4_K_M.gguf', { format: 'gguf', size: 400 }],
+        ['llm/tiny-Q8_0.gguf', { format: 'gguf', size: 800 }],
+        ['llm/solo.gguf', { format: 'gguf' }],
         ['exp/checkpoints/a.pt', { format: 'pytorch' }],
         ['exp/checkpoints/b.pt', { format: 'pytorch' }],
       ]),
@@ -79,7 +81,9 @@ describe('groupEntries', () => {
     expect(byName.shelf?.versions.map((v) => v.label)).toEqual(['shelf', 'shelf2']);
     expect(byName['bert-small']).toMatchObject({ layout: 'huggingface', format: 'safetensors' });
     expect(byName['bert-small']?.versions[0]?.meta).toMatchObject({ parameters: 42, config: { model_type: 'bert' } });
-    expect(byName['tiny-Q4_K_M']).toMatchObject({ layout: 'file', format: 'gguf' });
+    expect(byName.tiny).toMatchObject({ layout: 'gguf-quantisations', format: 'gguf' });
+    expect(byName.tiny?.versions.map((v) => v.label)).toEqual(['Q8_0', 'Q4_K_M']);
+    expect(byName.solo).toMatchObject({ layout: 'file', format: 'gguf' });
     expect(byName.exp).toMatchObject({ layout: 'checkpoints' });
     expect(byName.exp?.versions).toHaveLength(2);
     expect(items.every((i) => i.kind === 'model')).toBe(true);

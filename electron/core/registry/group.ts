@@ -84,8 +84,10 @@ function versionFrom(ix: Index, label: string, path: string, files: StoredEntry[
   const dir = files.length > 0 ? commonDir(files.map((f) => f.path)) : path;
   const config = sidecar(ix, dir ? `${dir}/config.json` : 'config.json');
   const card = sidecar(ix, dir ? `${dir}/README.md` : 'README.md');
+  const adapter = sidecar(ix, dir ? `${dir}/adapter_config.json` : 'adapter_config.json');
   const meta: Record<string, unknown> = { ...formatMeta(main) };
   if (config) meta.config = config;
+  if (adapter) meta.adapter = adapter;
   if (card) meta.card = card;
   if (main) meta.mainFile = main.path;
   const warnings = main?.meta?.warnings;
@@ -328,6 +330,27 @@ function datasets(ix: Index, items: GroupedItem[]): void {
   }
 }
 
+/** "tiny-llama-Q4_K_M" → ["tiny-llama", "Q4_K_M"]: GGUF quantisations of one base are versions of one model. */
+const QUANT_SUFFIX = /^(.*?)[-_.]((?:I?Q\d[A-Z0-9_]*)|F16|F32|BF16)$/i;
+
+function ggufSiblings(ix: Index, items: GroupedItem[]): void {
+  const groups = new Map<string, StoredEntry[]>();
+  for (const e of ix.byPath.values()) {
+    if (e.isDir || ix.claimed.has(e.path) || !/\.gguf$/i.test(e.name)) continue;
+    const m = QUANT_SUFFIX.exec(stem(e.name));
+    const key = `${e.parent}/${(m?.[1] ?? stem(e.name)).toLowerCase()}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  for (const files of groups.values()) {
+    const first = files[0] as StoredEntry;
+    const base = QUANT_SUFFIX.exec(stem(first.name))?.[1];
+    if (!base) continue; // no quantisation suffix: looseFiles handles it as a single file
+    files.sort((a, b) => b.size - a.size || naturalCompare(a.name, b.name));
+    const versions = files.map((f) => versionFrom(ix, QUANT_SUFFIX.exec(stem(f.name))?.[2] ?? stem(f.name), f.path, [f]));
+    items.push({ kind: 'model', name: base, path: `${first.parent ? `${first.parent}/` : ''}${base}`, layout: 'gguf-quantisations', format: 'gguf', versions });
+  }
+}
+
 /** Whatever model files are left: a folder of several checkpoints becomes one model, the rest one each. */
 function looseFiles(ix: Index, items: GroupedItem[]): void {
   const byDir = new Map<string, StoredEntry[]>();
@@ -360,6 +383,7 @@ export function groupEntries(entries: StoredEntry[]): GroupedItem[] {
   ultralytics(ix, items);
   folders(ix, items);
   datasets(ix, items);
+  ggufSiblings(ix, items);
   looseFiles(ix, items);
   return items;
 }

@@ -9,6 +9,7 @@ import { EngineError } from '../errors';
 import { readerFor, readFormat } from '../formats';
 import { type FileSource, fileRange, joinPath } from '../nas/file-source';
 import { groupEntries } from '../registry/group';
+import { lineageFromItems } from '../registry/lineage';
 import { parseSidecar, SIDECAR_CAP, sidecarKind } from '../registry/sidecar-files';
 import { makeIgnore, unsafeNameReason } from './ignore';
 
@@ -220,6 +221,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     progress(true);
     const items = groupEntries(catalog.entriesForGrouping(sourceId));
     catalog.replaceItems(sourceId, generation, items);
+    catalog.replaceLineage(sourceId, lineageFromItems(items));
+    catalog.rebuildSearch(sourceId);
     stats.bytesRead = source.counters().bytesRead - bytesBefore;
     catalog.finishScan(scanId, 'done', stats);
     return {
