@@ -164,6 +164,18 @@ export interface VersionComparison {
   files: Array<{ path: string; sizes: Array<number | null>; status: 'same' | 'changed' | 'added' | 'removed' | 'mixed' }>;
 }
 
+export interface FileInspection {
+  location: string;
+  size: number;
+  /** null when no reader knows the file type. */
+  format: string | null;
+  kind: 'model' | 'dataset' | 'other' | null;
+  metadata: Record<string, unknown>;
+  warnings: string[];
+  /** What reading the header cost. */
+  bytesRead: number;
+}
+
 export interface AppInfo {
   version: string;
   dataDir: string;
@@ -198,6 +210,10 @@ export const methodInputs = {
     sourceId: Id.optional(),
   }),
   'library.get': z.object({ id: Id }),
+  /** Resolves "name", "name@label", "name@alias" or "name@latest" (as typed on the command line). */
+  'library.resolve': z.object({ ref: z.string().min(1).max(1000), kind: ItemKindSchema.optional() }),
+  /** One file's format metadata: a local path or smb://[user@]host[:port]/share/path/to/file. */
+  'files.inspect': z.object({ location: z.string().min(1).max(4096), password: z.string().max(1024).optional() }),
   'library.lineage': z.object({ itemId: Id, depth: z.number().int().min(1).max(6).optional() }),
   'runs.list': z.object({ sourceId: Id.optional(), query: z.string().max(500).optional(), itemId: Id.optional() }),
   'metrics.keys': z.object({ runIds: z.array(Id).max(200).optional(), versionIds: z.array(Id).max(200).optional() }),
@@ -223,6 +239,8 @@ export interface MethodOutputs {
   'demo.open': Source;
   'library.list': LibraryItem[];
   'library.get': ItemDetail;
+  'library.resolve': { itemId: number; versionId: number | null; itemName: string; versionLabel: string | null };
+  'files.inspect': FileInspection;
   'library.lineage': LineageGraph;
   'runs.list': RunSummary[];
   'metrics.keys': Array<{ key: string; runIds: number[] }>;

@@ -14,6 +14,7 @@ import { openSourceRow } from './nas/open-source';
 import { appHandlers } from './rpc/app-handlers';
 import { dispatch, type Handlers } from './rpc/dispatch';
 import { insightHandlers } from './rpc/insight-handlers';
+import { inspectHandlers } from './rpc/inspect-handlers';
 import { libraryHandlers } from './rpc/library-handlers';
 import { sourceHandlers } from './rpc/source-handlers';
 import { runScan } from './scan/scanner';
@@ -176,6 +177,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     ...sourceHandlers(ctx),
     ...libraryHandlers(ctx),
     ...insightHandlers(ctx),
+    ...inspectHandlers(ctx),
   };
 
   return {

@@ -115,17 +115,30 @@ export const coreCommands: CliCommand[] = [
   },
   {
     name: 'ls',
-    help: `  ls [--json] [--kind model|dataset] [--query TEXT]
-                                List the models and datasets in the catalog.`,
+    help: `  ls [models|datasets|runs] [--json] [--query TEXT]
+                                List what the catalog holds (models and datasets by default).`,
     options: { kind: { type: 'string' }, query: { type: 'string' } },
     async run(ctx) {
-      if (ctx.positionals.length > 0) throw new UsageError('ls takes no arguments.');
-      const kind = ctx.values.kind;
-      if (kind !== undefined && kind !== 'model' && kind !== 'dataset') throw new UsageError('--kind is model or dataset.');
-      const items: LibraryItem[] = await ctx.call('library.list', {
-        kind: kind as 'model' | 'dataset' | undefined,
-        query: typeof ctx.values.query === 'string' ? ctx.values.query : undefined,
-      });
+      if (ctx.positionals.length > 1) throw new UsageError('ls takes at most one of: models, datasets, runs.');
+      const what = ctx.positionals[0] ?? (typeof ctx.values.kind === 'string' ? `${ctx.values.kind}s` : undefined);
+      if (what !== undefined && !['models', 'datasets', 'runs'].includes(what)) throw new UsageError('ls lists models, datasets or runs.');
+      const query = typeof ctx.values.query === 'string' ? ctx.values.query : undefined;
+      if (what === 'runs') {
+        const runs = await ctx.call('runs.list', { query });
+        if (ctx.json) ctx.printJson(runs);
+        else if (runs.length === 0) ctx.out('No training runs found yet.');
+        else
+          for (const r of runs) {
+            const finals = Object.entries(r.finals)
+              .slice(0, 4)
+              .map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`)
+              .join(' ');
+            ctx.out(`run\t${r.name}\t${r.format}\t${r.status ?? '-'}\t${finals}\t${r.path}`);
+          }
+        return 0;
+      }
+      const kind = what === 'models' ? 'model' : what === 'datasets' ? 'dataset' : undefined;
+      const items: LibraryItem[] = await ctx.call('library.list', { kind, query });
       if (ctx.json) ctx.printJson(items);
       else if (items.length === 0) ctx.out('Nothing indexed yet. Add a source and run: modelshelf scan');
       else

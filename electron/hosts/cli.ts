@@ -8,10 +8,11 @@ import type { CredentialStore } from '../core/engine-api';
 import { createEngine, ENGINE_VERSION } from '../core/engine';
 import { defaultDataDir } from '../core/paths';
 import { coreCommands } from './cli-core';
+import { libraryCommands } from './cli-library';
 import { type CliCommand, type CliContext, type CliValues, Failure, UsageError } from './cli-types';
 import { canPrompt, promptHidden } from './prompt';
 
-const COMMANDS: CliCommand[] = [...coreCommands];
+const COMMANDS: CliCommand[] = [...coreCommands, ...libraryCommands];
 
 function usage(): string {
   return `Usage: modelshelf <command> [options]

@@ -1,0 +1,36 @@
+// "churn-classifier@3", "churn@production", "sentiment-bert-small", "x@latest": how people name a
+// model version on the command line. Resolution is by item name (case-insensitive), then version
+// label, alias, or stage.
+import type { ItemDetail, ItemKind } from '../../../shared/contract';
+import type { Catalog } from '../catalog/catalog';
+import { EngineError } from '../errors';
+
+export function splitRef(ref: string): { name: string; version: string | null } {
+  const at = ref.lastIndexOf('@');
+  if (at <= 0) return { name: ref.trim(), version: null };
+  return { name: ref.slice(0, at).trim(), version: ref.slice(at + 1).trim() || null };
+}
+
+export function resolveRef(catalog: Catalog, ref: string, kind?: ItemKind): { item: ItemDetail; versionId: number | null; versionLabel: string | null } {
+  const { name, version } = splitRef(ref);
+  const matches = catalog.listLibrary({ kind }).filter((i) => i.name.toLowerCase() === name.toLowerCase());
+  if (matches.length === 0) throw new EngineError('NOT_FOUND', `No model or dataset is called "${name}". See: modelshelf ls`);
+  if (matches.length > 1) {
+    const where = matches.map((m) => `${m.sourceName}:${m.path}`).join(', ');
+    throw new EngineError('CONFLICT', `"${name}" matches ${matches.length} items (${where}); rename one or use the app.`);
+  }
+  const item = catalog.getItem((matches[0] as { id: number }).id) as ItemDetail;
+  if (version === null) return { item, versionId: null, versionLabel: null };
+  const wanted = version.toLowerCase();
+  const v =
+    (wanted === 'latest' ? item.versions[0] : undefined) ??
+    item.versions.find((x) => x.label.toLowerCase() === wanted) ??
+    item.versions.find((x) => x.label.toLowerCase() === `v${wanted}` || `v${x.label.toLowerCase()}` === wanted) ??
+    item.versions.find((x) => x.aliases.some((a) => a.toLowerCase() === wanted)) ??
+    item.versions.find((x) => x.stage?.toLowerCase() === wanted);
+  if (!v) {
+    const known = item.versions.map((x) => x.label).join(', ');
+    throw new EngineError('NOT_FOUND', `${item.name} has no version, alias or stage "${version}". Versions: ${known}.`);
+  }
+  return { item, versionId: v.id, versionLabel: v.label };
+}
