@@ -18,6 +18,7 @@ export type SourceLocation =
     }
   | { kind: 'local'; rootPath: string; url: string };
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what share names may not contain
 const SHARE_NAME = /^[^\\/:*?"<>|\u0000-\u001f]{1,80}$/;
 
 function bad(message: string): never {
