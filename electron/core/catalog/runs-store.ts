@@ -1,0 +1,106 @@
+// Runs and their metric series in the catalog. A run is re-read only when the size or time of one
+// of its files changed (fingerprint); its series are replaced in one transaction.
+import type Database from 'better-sqlite3';
+import type { ParsedRun } from '../runs/types';
+
+export class RunsStore {
+  constructor(readonly db: Database.Database) {}
+
+  fingerprints(sourceId: number): Map<string, string> {
+    const rows = this.db.prepare('SELECT path, fingerprint FROM run WHERE source_id = ?').all(sourceId) as Array<{ path: string; fingerprint: string }>;
+    return new Map(rows.map((r) => [r.path, r.fingerprint]));
+  }
+
+  /** Marks an unchanged run as seen by this scan. */
+  touch(sourceId: number, path: string, generation: number): void {
+    this.db.prepare('UPDATE run SET generation = ? WHERE source_id = ? AND path = ?').run(generation, sourceId, path);
+  }
+
+  /** Writes a run and replaces its metric series; returns the run id (stable across rescans). */
+  save(sourceId: number, generation: number, path: string, run: ParsedRun, fingerprint: string): number {
+    const upsert = this.db.prepare(
+      `INSERT INTO run (source_id, path, name, format, status, started_ms, ended_ms, params_json, tags_json, fingerprint, generation)
+       VALUES (@sourceId, @path, @name, @format, @status, @startedMs, @endedMs, @params, @tags, @fingerprint, @generation)
+       ON CONFLICT (source_id, path) DO UPDATE SET name = excluded.name, format = excluded.format, status = excluded.status,
+         started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, params_json = excluded.params_json,
+         tags_json = excluded.tags_json, fingerprint = excluded.fingerprint, generation = excluded.generation
+       RETURNING id`,
+    );
+    const insertSeries = this.db.prepare(
+      `INSERT INTO metric_series (run_id, key, count, first_step, last_step, last_value, min_value, max_value)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertPoint = this.db.prepare('INSERT INTO metric_point (series_id, step, wall_ms, value) VALUES (?, ?, ?, ?)');
+    return this.db.transaction(() => {
+      const { id } = upsert.get({
+        sourceId,
+        path,
+        name: run.name,
+        format: run.format,
+        status: run.status,
+        startedMs: run.startedMs,
+        endedMs: run.endedMs,
+        params: JSON.stringify(run.params),
+        tags: JSON.stringify(run.tags),
+        fingerprint,
+        generation,
+      }) as { id: number };
+      this.db.prepare('DELETE FROM metric_series WHERE run_id = ?').run(id);
+      for (const [key, points] of Object.entries(run.metrics)) {
+        const finite = points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
+        if (finite.length === 0) continue;
+        let min = Number.POSITIVE_INFINITY;
+        let max = Number.NEGATIVE_INFINITY;
+        for (const p of finite) {
+          if (p.value < min) min = p.value;
+          if (p.value > max) max = p.value;
+        }
+        const first = finite[0] as (typeof finite)[number];
+        const last = finite[finite.length - 1] as (typeof finite)[number];
+        const seriesId = Number(insertSeries.run(id, key, finite.length, first.step, last.step, last.value, min, max).lastInsertRowid);
+        for (const p of finite) insertPoint.run(seriesId, Math.trunc(p.step), p.wallMs === null ? null : Math.trunc(p.wallMs), p.value);
+      }
+      return id;
+    })();
+  }
+
+  deleteStale(sourceId: number, generation: number): number {
+    return this.db.prepare('DELETE FROM run WHERE source_id = ? AND generation < ?').run(sourceId, generation).changes;
+  }
+
+  /**
+   * Links runs to the versions they produced: an MLflow registered version names its run id; a
+   * Lightning/Ultralytics/TensorBoard run shares the version's folder (one contains the other).
+   */
+  linkVersions(sourceId: number): number {
+    const runs = this.db.prepare('SELECT id, path, format FROM run WHERE source_id = ?').all(sourceId) as Array<{ id: number; path: string; format: string }>;
+    const versions = this.db
+      .prepare('SELECT v.id, v.path, v.meta_json FROM version v JOIN item i ON i.id = v.item_id WHERE i.source_id = ?')
+      .all(sourceId) as Array<{ id: number; path: string; meta_json: string }>;
+    const insert = this.db.prepare('INSERT OR IGNORE INTO version_run (version_id, run_id, evidence) VALUES (?, ?, ?)');
+    const within = (p: string, dir: string) => dir !== '' && (p === dir || p.startsWith(`${dir}/`));
+    let count = 0;
+    this.db.transaction(() => {
+      this.db
+        .prepare('DELETE FROM version_run WHERE version_id IN (SELECT v.id FROM version v JOIN item i ON i.id = v.item_id WHERE i.source_id = ?)')
+        .run(sourceId);
+      for (const v of versions) {
+        let runId: string | undefined;
+        try {
+          const meta = JSON.parse(v.meta_json) as Record<string, unknown>;
+          runId = typeof meta.runId === 'string' ? meta.runId : undefined;
+        } catch {
+          // unreadable metadata: no MLflow link
+        }
+        for (const r of runs) {
+          if (runId && r.format === 'mlflow' && r.path.split('/').pop() === runId) {
+            count += insert.run(v.id, r.id, 'MLflow registry version names this run').changes;
+          } else if (within(v.path, r.path) || within(r.path, v.path)) {
+            count += insert.run(v.id, r.id, 'in the same folder').changes;
+          }
+        }
+      }
+    })();
+    return count;
+  }
+}
