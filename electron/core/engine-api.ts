@@ -16,6 +16,12 @@ export interface EngineOptions {
   /** Where passwords live: memory by default; the Electron host passes one backed by safeStorage. */
   credentials?: CredentialStore;
   host?: 'electron' | 'browser' | 'cli' | 'test';
+  /**
+   * Follow indexed sources for changes and rescan them by themselves (change notifications plus a
+   * periodic safety rescan). Default: on for the app hosts (electron, browser), off for one-shot CLI
+   * commands and tests.
+   */
+  live?: boolean | { debounceMs?: number; periodicMs?: number };
 }
 
 export interface Engine {

@@ -17,6 +17,7 @@ import { insightHandlers } from './rpc/insight-handlers';
 import { inspectHandlers } from './rpc/inspect-handlers';
 import { libraryHandlers } from './rpc/library-handlers';
 import { sourceHandlers } from './rpc/source-handlers';
+import { LiveUpdates } from './scan/live';
 import { runScan } from './scan/scanner';
 
 export { ENGINE_VERSION } from './rpc/app-handlers';
@@ -172,6 +173,29 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   scans = scanManager(base);
   const ctx: EngineContext = { ...base, scans };
 
+  // Live updates: after a source has been indexed once, its changes are followed.
+  const liveOption = opts.live ?? (opts.host === 'electron' || opts.host === 'browser');
+  const live = liveOption
+    ? new LiveUpdates({
+        ...(typeof liveOption === 'object' ? liveOption : {}),
+        open: (id) => sources.open(sources.requireRow(id)),
+        rescan: (id) => (scans as ScanManager).scan(id),
+        ignore: (change) => change.path.startsWith('.modelshelf/') && !change.path.startsWith('.modelshelf/events/'),
+      })
+    : null;
+  if (live) {
+    for (const row of catalog.listSourceRows()) if (row.lastScanAt !== null) void live.follow(row.id);
+    listeners.add((e) => {
+      if (e.event === 'scan.finished' && (e.payload as EventPayloads['scan.finished']).result.ok) {
+        void live.follow((e.payload as EventPayloads['scan.finished']).sourceId);
+      }
+      if (e.event === 'sources.changed') {
+        const id = (e.payload as EventPayloads['sources.changed']).sourceId;
+        if (id !== null && catalog.getSource(id) === null) void live.unfollow(id);
+      }
+    });
+  }
+
   const handlers: Handlers = {
     ...appHandlers(ctx),
     ...sourceHandlers(ctx),
@@ -187,6 +211,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return () => listeners.delete(listener);
     },
     async close() {
+      await live?.close();
       await scans?.stopAll();
       await sources.closeAll();
       catalog.close();
