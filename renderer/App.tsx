@@ -19,7 +19,7 @@ export function App({ api, missingToken = false, syncUrl = false }: AppProps) {
   useEffect(() => (syncUrl ? syncRouteWithUrl(store) : undefined), [store, syncUrl]);
   useEffect(() => connectStore(store, api), [store, api]);
   return (
-    <StoreProvider store={store}>
+    <StoreProvider store={store} api={api}>
       <Shell />
     </StoreProvider>
   );

@@ -26,6 +26,10 @@ export interface Source {
   /** True when the engine holds no password for an SMB source that needs one (ask before scanning). */
   needsPassword: boolean;
   counts: { files: number; folders: number; bytes: number; models: number; datasets: number };
+  /** Connection state kept by the engine (nas/source-health.ts): online, reconnecting, offline since…, with a message. */
+  health?: SourceHealth;
+  /** For a local folder that is an OS-mounted share: the share it came from (smb://host/share), else null. */
+  origin?: string | null;
 }
 
 export const ItemKindSchema = z.enum(['model', 'dataset']);
@@ -46,6 +50,8 @@ export interface LibraryItem {
   versionCount: number;
   latestVersion: string | null;
   aliases: string[];
+  /** Team tags on the item or any of its versions (see annotations.set). */
+  tags?: string[];
   sizeBytes: number;
   updatedAt: number | null;
 }
@@ -65,6 +71,8 @@ export interface ItemVersion {
   format: string;
   aliases: string[];
   stage: string | null;
+  /** Every alias, stage, tag, note and link on this version, saying who set it and where it came from. */
+  annotations?: VersionAnnotation[];
   /** Format metadata read from headers (architecture, parameters, dtype, opset, …). */
   metadata: Record<string, unknown>;
   files: VersionFile[];
@@ -72,6 +80,8 @@ export interface ItemVersion {
 
 export interface ItemDetail extends LibraryItem {
   versions: ItemVersion[];
+  /** Team tags, notes and links on the model itself (not on one version). */
+  annotations?: VersionAnnotation[];
 }
 
 export interface ScanSummary {
@@ -176,6 +186,89 @@ export interface FileInspection {
   bytesRead: number;
 }
 
+// ---- export and team annotations --------------------------------------------------------------
+
+export const ExportLayoutSchema = z.enum(['bundle', 'hf', 'mlflow', 'lmstudio']);
+export type ExportLayout = z.infer<typeof ExportLayoutSchema>;
+
+export interface ExportResult {
+  exportId: string;
+  /** The finished folder, or .zip file, on this computer. */
+  path: string;
+  /** Files in the bundle, generated ones (README.md, MANIFEST.sha256, lineage.json, metrics.csv) included. */
+  files: number;
+  /** Bytes written: the bundle's files, or the .zip's size. */
+  bytes: number;
+  /** sha256 of MANIFEST.sha256: one fingerprint for the whole bundle. */
+  sha256Manifest: string;
+  durationMs: number;
+  /** Bytes a previous, interrupted export of the same version had already copied (0 = fresh start). */
+  resumedBytes: number;
+}
+
+export interface ExportProgress {
+  exportId: string;
+  versionId: number;
+  phase: 'preparing' | 'copying' | 'verifying' | 'finishing';
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+  currentFile: string;
+  /** Bytes per second copied so far in this run. */
+  rate: number;
+  /** Seconds left at that rate; null until known. */
+  etaSeconds: number | null;
+}
+
+export const AnnotationKindSchema = z.enum(['alias', 'stage', 'tag', 'note', 'link']);
+export type AnnotationKind = z.infer<typeof AnnotationKindSchema>;
+
+/** An alias, stage, tag, note or link: set by the team in Modelshelf, or MLflow's own (read-only here). */
+export interface VersionAnnotation {
+  kind: AnnotationKind;
+  value: string;
+  /** Who set it (OS user name); null for MLflow's own. */
+  by: string | null;
+  /** When (ms since epoch); null when MLflow does not say. */
+  at: number | null;
+  origin: 'team' | 'mlflow';
+  /** Links only: how this model or version relates to `value`. */
+  relation?: LineageRelation;
+  /** The event that set it (team only): a note is removed by this id. */
+  id?: string;
+}
+
+export interface Annotation extends VersionAnnotation {
+  sourceId: number;
+  /** null when the item is not (or no longer) in the catalog. */
+  itemId: number | null;
+  itemKind: ItemKind;
+  /** Folder or file of the item on the source: annotations follow paths, not database ids. */
+  itemPath: string;
+  /** null = on the item itself. */
+  versionLabel: string | null;
+}
+
+/** One entry of the team's audit log (the event logs on the share), newest first. */
+export interface ActivityEntry {
+  id: string;
+  at: number;
+  who: string;
+  machine: string;
+  /** 'alias.set', 'alias.remove', 'stage.set', 'stage.clear', 'tag.add', 'tag.remove', 'note.add', 'note.remove', 'link.add', 'link.remove'. */
+  action: string;
+  sourceId: number;
+  itemId: number | null;
+  itemKind: ItemKind;
+  itemPath: string;
+  itemName: string;
+  versionLabel: string | null;
+  value: string;
+  /** In words: "ana moved production from 5 to 3". */
+  summary: string;
+}
+
 export interface AppInfo {
   version: string;
   dataDir: string;
@@ -183,6 +276,69 @@ export interface AppInfo {
   /** Where the built-in demo library lives once created (null until then). */
   demoPath: string | null;
   host: 'electron' | 'browser' | 'cli' | 'test';
+}
+
+// ---- NAS: discovery, share listing, source health (electron/core/nas/discovery, source-health) -----
+
+export const DiscoveryMethodSchema = z.enum(['mdns', 'wsd', 'netbios', 'mounted']);
+/** mdns = Bonjour/DNS-SD, wsd = WS-Discovery (Windows network), netbios = NetBIOS node status, mounted = already mounted by the OS. */
+export type DiscoveryMethod = z.infer<typeof DiscoveryMethodSchema>;
+
+/** A share the operating system already has mounted (it can be added as a local folder that remembers its origin). */
+export interface MountedShare {
+  /** smb://[user@]host[:port]/share[/path] it came from (never a password). */
+  url: string;
+  host: string;
+  share: string;
+  /** Where it is mounted: /mnt/models, /Volumes/models, Z:\\, a gvfs folder. */
+  mountPoint: string;
+  /** How it was found: 'cifs' (/proc/mounts), 'gvfs', 'smbfs' (macOS), 'net-use' (Windows). */
+  via: 'cifs' | 'gvfs' | 'smbfs' | 'net-use';
+}
+
+/** One NAS (or computer sharing files) on the network, merged from every protocol that saw it. */
+export interface NasDevice {
+  /** Stable within one discovery: the first IPv4 address, else the first name. */
+  id: string;
+  /** The best name to show: Bonjour name, WS-Discovery name, NetBIOS name, host name or address. */
+  name: string;
+  addresses: string[];
+  /** DNS and NetBIOS names (teamnas.local, TEAMNAS). */
+  hostnames: string[];
+  foundBy: DiscoveryMethod[];
+  /** True when some protocol says it serves files (SMB service, NetBIOS <20>, WSD computer). */
+  fileServer: boolean;
+  /** SMB port when the device advertises one other than 445, else null. */
+  smbPort: number | null;
+  model: string | null;
+  workgroup: string | null;
+  /** DNS-SD service types seen (_smb._tcp, _adisk._tcp, _device-info._tcp). */
+  services: string[];
+  mounted: MountedShare[];
+  /** Where to list shares: smb://address[:port]. */
+  url: string;
+}
+
+export interface NasShareInfo {
+  name: string;
+  comment: string;
+  /** This account could open the share and list its top folder. */
+  readable: boolean;
+  /** Why not, in words, when readable is false. */
+  problem: string | null;
+}
+
+export const SourceHealthStateSchema = z.enum(['unknown', 'online', 'connecting', 'offline', 'auth-failed', 'share-gone']);
+export type SourceHealthState = z.infer<typeof SourceHealthStateSchema>;
+
+export interface SourceHealth {
+  state: SourceHealthState;
+  /** When the source entered this state (ms since epoch); null when unknown. */
+  since: number | null;
+  /** What a person should know ("nas.local is not answering: it may be off, asleep, or on another network. …"); null when online. */
+  message: string | null;
+  /** When the engine will try to reconnect by itself; null when it will not (online, or a password is needed). */
+  nextRetryAt: number | null;
 }
 
 // ---- methods ------------------------------------------------------------------------------------
@@ -203,6 +359,21 @@ export const methodInputs = {
   'sources.setPassword': z.object({ id: Id, password: z.string().max(1024) }),
   'sources.scan': z.object({ id: Id }),
   'sources.cancelScan': z.object({ id: Id }),
+  /** Removes a source and its stored password (keychain included). */
+  'sources.forget': z.object({ id: Id }),
+  /** Finds NAS devices on the local network (Bonjour, WS-Discovery, NetBIOS) and shares the OS has mounted. */
+  'nas.discover': z.object({ timeoutMs: z.number().int().min(200).max(30_000).optional() }),
+  /** Lists a NAS's shares and which ones this account can read. No user = guest. */
+  'nas.shares': z.object({
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65_535).optional(),
+    /** 'user', 'DOMAIN\\user' or 'user@domain'; absent or empty = guest. */
+    user: z.string().max(256).optional(),
+    domain: z.string().max(256).optional(),
+    password: z.string().max(1024).optional(),
+  }),
+  /** Adds a share the OS already mounted as a local-folder source that remembers its smb:// origin. */
+  'nas.addMounted': z.object({ mountPoint: z.string().min(1).max(4096), name: z.string().min(1).max(200).optional() }),
   'demo.open': z.object({}),
   'library.list': z.object({
     kind: ItemKindSchema.optional(),
@@ -226,6 +397,43 @@ export const methodInputs = {
   }),
   'metrics.trend': z.object({ itemId: Id, key: z.string().min(1).max(500) }),
   'versions.compare': z.object({ versionIds: z.array(Id).min(2).max(8) }),
+  /** Copies a version to a folder on this computer as a verified bundle; progress arrives as export.progress. */
+  'export.version': z.object({
+    versionId: Id,
+    /** Absolute folder; the bundle is created inside it. */
+    destination: z.string().min(1).max(4096),
+    layout: ExportLayoutSchema.default('bundle'),
+    zip: z.boolean().default(false),
+    overwrite: z.boolean().default(false),
+    /** Chosen by the caller to cancel and to match progress events; generated when absent. */
+    exportId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  }),
+  'export.cancel': z.object({ exportId: z.string().min(1).max(64) }),
+  /** Adds (or with remove, removes) one team annotation; written to the share's event log. */
+  'annotations.set': z.object({
+    itemId: Id,
+    /** Required for alias and stage; absent = on the model itself. */
+    versionLabel: z.string().min(1).max(500).optional(),
+    kind: AnnotationKindSchema,
+    /** alias/stage/tag name, note text (to remove a note: its id), link target ('name[@version]', a path, or 'external:<name>'). */
+    value: z.string().min(1).max(10_000),
+    remove: z.boolean().default(false),
+    /** Links only; default 'derived-from'. */
+    relation: LineageRelationSchema.optional(),
+  }),
+  'annotations.list': z.object({
+    itemId: Id.optional(),
+    sourceId: Id.optional(),
+    /** Re-read the event logs on the share first (otherwise: as of the last scan or write). */
+    refresh: z.boolean().default(false),
+  }),
+  'activity.list': z.object({
+    sourceId: Id.optional(),
+    itemId: Id.optional(),
+    who: z.string().min(1).max(200).optional(),
+    kind: AnnotationKindSchema.optional(),
+    limit: z.number().int().min(1).max(10_000).default(200),
+  }),
 } as const;
 
 export interface MethodOutputs {
@@ -236,6 +444,10 @@ export interface MethodOutputs {
   'sources.setPassword': Source;
   'sources.scan': ScanSummary;
   'sources.cancelScan': { cancelled: boolean };
+  'sources.forget': { removed: true };
+  'nas.discover': NasDevice[];
+  'nas.shares': NasShareInfo[];
+  'nas.addMounted': Source;
   'demo.open': Source;
   'library.list': LibraryItem[];
   'library.get': ItemDetail;
@@ -248,6 +460,12 @@ export interface MethodOutputs {
   /** One point per version of a model: final and best value of a metric ("trend across versions"). */
   'metrics.trend': Array<{ versionId: number; label: string; final: number | null; best: number | null }>;
   'versions.compare': VersionComparison;
+  'export.version': ExportResult;
+  'export.cancel': { cancelled: boolean };
+  /** The item's annotations after the change. */
+  'annotations.set': Annotation[];
+  'annotations.list': Annotation[];
+  'activity.list': ActivityEntry[];
 }
 
 export type MethodName = keyof typeof methodInputs;
@@ -277,6 +495,7 @@ export interface EventPayloads {
   'scan.finished': { sourceId: number; result: { ok: true; summary: ScanSummary } | { ok: false; code: string; message: string } };
   'sources.changed': { sourceId: number | null };
   'library.changed': { sourceId: number | null };
+  'export.progress': ExportProgress;
 }
 
 export type EventName = keyof EventPayloads;
@@ -285,6 +504,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'scan.finished',
   'sources.changed',
   'library.changed',
+  'export.progress',
 ] as const;
 
 export function isEventName(value: unknown): value is EventName {

@@ -22,6 +22,11 @@ export interface EngineOptions {
    * commands and tests.
    */
   live?: boolean | { debounceMs?: number; periodicMs?: number };
+  /**
+   * Check connected sources and reconnect offline ones by themselves, with backoff (nas/source-health.ts).
+   * Default: on for the app hosts (electron, browser), off for the CLI and tests; states are tracked either way.
+   */
+  health?: boolean | { checkIntervalMs?: number; minBackoffMs?: number; maxBackoffMs?: number; probeTimeoutMs?: number };
 }
 
 export interface Engine {

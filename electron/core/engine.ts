@@ -10,12 +10,17 @@ import type { CredentialStore, Engine, EngineOptions } from './engine-api';
 import type { EngineContext, ScanManager, SourceManager } from './engine-context';
 import { EngineError } from './errors';
 import type { FileSource } from './nas/file-source';
+import { bindSourceUrls } from './nas/keyring-credentials';
 import { openSourceRow } from './nas/open-source';
+import { createSourceHealth } from './nas/source-health';
+import { annotationHandlers } from './rpc/annotation-handlers';
 import { appHandlers } from './rpc/app-handlers';
 import { dispatch, type Handlers } from './rpc/dispatch';
+import { exportHandlers } from './rpc/export-handlers';
 import { insightHandlers } from './rpc/insight-handlers';
 import { inspectHandlers } from './rpc/inspect-handlers';
 import { libraryHandlers } from './rpc/library-handlers';
+import { nasHandlers } from './rpc/nas-handlers';
 import { sourceHandlers } from './rpc/source-handlers';
 import { LiveUpdates } from './scan/live';
 import { runScan } from './scan/scanner';
@@ -150,6 +155,7 @@ function scanManager(ctx: Omit<EngineContext, 'scans'>) {
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = path.resolve(opts.dataDir);
   const catalog = new Catalog(openCatalogDb(dataDir));
+  bindSourceUrls(opts.credentials, (id) => catalog.getSource(id)?.url ?? null); // keychain accounts are source URLs
   const credentials = sessionFirst(opts.credentials ?? memoryCredentials());
   const listeners = new Set<(e: EngineEvent) => void>();
 
@@ -171,7 +177,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const sources = sourceManager(catalog, credentials, (id) => scans?.isScanning(id) ?? false);
   const base = { dataDir, host: opts.host ?? 'test', catalog, credentials, emit, sources } as const;
   scans = scanManager(base);
-  const ctx: EngineContext = { ...base, scans };
+  // ---- source health (nas/source-health.ts): per-source state, reconnect with backoff, health on Source.
+  const healthOption = opts.health ?? (opts.host === 'electron' || opts.host === 'browser');
+  const health = createSourceHealth({ catalog, sources, scans, emit, background: healthOption !== false, timing: typeof healthOption === 'object' ? healthOption : undefined });
+  listeners.add(health.onEngineEvent);
+  const ctx: EngineContext = { ...base, sources: health.sources, scans };
+  // ---- end source health
 
   // Live updates: after a source has been indexed once, its changes are followed.
   const liveOption = opts.live ?? (opts.host === 'electron' || opts.host === 'browser');
@@ -199,9 +210,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const handlers: Handlers = {
     ...appHandlers(ctx),
     ...sourceHandlers(ctx),
+    ...nasHandlers(ctx),
     ...libraryHandlers(ctx),
     ...insightHandlers(ctx),
     ...inspectHandlers(ctx),
+    ...exportHandlers(ctx), ...annotationHandlers(ctx), // annotationHandlers last: it wraps library.list/get
   };
 
   return {
@@ -211,6 +224,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return () => listeners.delete(listener);
     },
     async close() {
+      await health.stop();
       await live?.close();
       await scans?.stopAll();
       await sources.closeAll();

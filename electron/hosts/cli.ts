@@ -6,13 +6,16 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract';
 import type { CredentialStore } from '../core/engine-api';
 import { createEngine, ENGINE_VERSION } from '../core/engine';
+import { withKeyring } from '../core/nas/keyring-credentials';
 import { defaultDataDir } from '../core/paths';
 import { coreCommands } from './cli-core';
+import { exportCommands } from './cli-export';
 import { libraryCommands } from './cli-library';
+import { nasCommands } from './cli-nas';
 import { type CliCommand, type CliContext, type CliValues, Failure, UsageError } from './cli-types';
 import { canPrompt, promptHidden } from './prompt';
 
-const COMMANDS: CliCommand[] = [...coreCommands, ...libraryCommands];
+const COMMANDS: CliCommand[] = [...coreCommands, ...libraryCommands, ...nasCommands, ...exportCommands];
 
 function usage(): string {
   return `Usage: modelshelf <command> [options]
@@ -81,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const dataDir = typeof parsed.values['data-dir'] === 'string' ? path.resolve(parsed.values['data-dir']) : defaultDataDir();
-  const credentials = cliCredentials();
+  const credentials = withKeyring(cliCredentials()); // OS keychain first, else env / prompt
   const engine = await createEngine({ dataDir, credentials, host: command.server ? 'browser' : 'cli' });
   const ctx: CliContext = {
     engine,

@@ -27,6 +27,19 @@ export interface SambaServer {
   sharePath(name: string): string;
   /** smb://user@127.0.0.1:port/share */
   url(share?: string): string;
+  /**
+   * Stops smbd (and every connection it serves) but keeps the port, config, state and shares.
+   * hard: SIGKILL at once, even while frozen (a crash or power cut: nothing in flight is answered).
+   */
+  down(opts?: { hard?: boolean }): Promise<void>;
+  /** Starts smbd again on the same port with the same config, state and shares. */
+  up(): Promise<void>;
+  /** down() then up(): a NAS reboot as clients see it. */
+  restart(opts?: { hard?: boolean }): Promise<void>;
+  /** SIGSTOP / SIGCONT to smbd and its children: a NAS (or network) that stops answering without closing. */
+  freeze(): void;
+  thaw(): void;
+  /** Stops smbd and deletes everything. */
   stop(): Promise<void>;
 }
 
@@ -191,6 +204,61 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
     throw new Error(`smbpasswd failed: ${pw.stderr || pw.stdout}`);
   }
 
+  let daemon: Daemon | undefined;
+  try {
+    daemon = await startDaemon(smbd, conf, port, root);
+  } catch (e) {
+    await rm(root, { recursive: true, force: true });
+    throw e;
+  }
+
+  let stopped = false;
+  const down = async (o: { hard?: boolean } = {}) => {
+    const d = daemon;
+    daemon = undefined;
+    if (d) await d.stop(o.hard === true);
+    const until = Date.now() + 5000;
+    while ((await canConnect(port)) && Date.now() < until) await sleep(50);
+  };
+  const up = async () => {
+    if (stopped) throw new Error('This Samba has been stopped for good.');
+    if (!daemon) daemon = await startDaemon(smbd, conf, port, root);
+  };
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    daemon?.thaw();
+    await down();
+    await rm(root, { recursive: true, force: true });
+  };
+
+  return {
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    root,
+    sharePath,
+    url: (share = shares[0]?.name ?? 'models') => `smb://${user}@127.0.0.1:${port}/${share}`,
+    down,
+    up,
+    restart: async (o?: { hard?: boolean }) => {
+      await down(o);
+      await up();
+    },
+    freeze: () => daemon?.freeze(),
+    thaw: () => daemon?.thaw(),
+    stop,
+  };
+}
+
+interface Daemon {
+  stop(hard: boolean): Promise<void>;
+  freeze(): void;
+  thaw(): void;
+}
+
+async function startDaemon(smbd: string, conf: string, port: number, root: string): Promise<Daemon> {
   const child = spawn(smbd, ['--foreground', '--no-process-group', `--configfile=${conf}`, '--debug-stdout'], {
     detached: true, // setsid: its own session and process group (see killGroup)
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -218,36 +286,27 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
     if (exited || Date.now() > deadline) {
       killGroup(child, 'SIGKILL');
       const log = await readFile(join(root, 'log', 'log.smbd'), 'utf8').catch(() => '');
-      await rm(root, { recursive: true, force: true });
       throw new Error(`smbd did not start on port ${port}:\n${output}\n${log.slice(-4000)}`);
     }
     await sleep(50);
   }
 
   let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (!exited) {
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
-      await exitPromise;
-      clearTimeout(timer);
-      killGroup(child, 'SIGKILL'); // any forked child still in the group
-    }
-    const until = Date.now() + 5000;
-    while ((await canConnect(port)) && Date.now() < until) await sleep(50);
-    await rm(root, { recursive: true, force: true });
-  };
-
   return {
-    host: '127.0.0.1',
-    port,
-    user,
-    password,
-    root,
-    sharePath,
-    url: (share = shares[0]?.name ?? 'models') => `smb://${user}@127.0.0.1:${port}/${share}`,
-    stop,
+    async stop(hard) {
+      if (stopped) return;
+      stopped = true;
+      if (hard) killGroup(child, 'SIGKILL');
+      else killGroup(child, 'SIGCONT');
+      if (!exited) {
+        killGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
+        await exitPromise;
+        clearTimeout(timer);
+      }
+      killGroup(child, 'SIGKILL'); // any forked child still in the group
+    },
+    freeze: () => killGroup(child, 'SIGSTOP'),
+    thaw: () => killGroup(child, 'SIGCONT'),
   };
 }

@@ -45,11 +45,20 @@ export function isShareLocation(location: string): boolean {
   return /^smb:/i.test(value) || value.startsWith('\\\\') || value.startsWith('//');
 }
 
-export type SourceBadge = 'online' | 'offline' | 'scanning' | 'not-indexed' | 'unknown';
+export type SourceBadge = 'online' | 'offline' | 'scanning' | 'not-indexed' | 'unknown' | 'reconnecting' | 'needs-password';
+
+/** The engine's connection health, when this build's engine reports it (read loosely: it is optional). */
+function healthOf(source: Source): string | undefined {
+  const health = (source as { health?: { state?: unknown } }).health;
+  return typeof health?.state === 'string' ? health.state : undefined;
+}
 
 export function sourceBadge(source: Source, scanning: boolean): SourceBadge {
   if (scanning || source.status === 'scanning') return 'scanning';
-  if (source.status === 'offline') return 'offline';
+  const health = healthOf(source);
+  if (source.needsPassword || health === 'auth-failed') return 'needs-password';
+  if (health === 'connecting') return 'reconnecting';
+  if (source.status === 'offline' || health === 'offline' || health === 'share-gone') return 'offline';
   if (source.lastScanAt === null) return 'not-indexed';
   if (source.status === 'online') return 'online';
   return 'unknown';
@@ -61,6 +70,8 @@ export const BADGE_LABEL: Record<SourceBadge, string> = {
   scanning: 'Indexing',
   'not-indexed': 'Not yet indexed',
   unknown: 'Not checked yet',
+  reconnecting: 'Reconnecting',
+  'needs-password': 'Needs a password',
 };
 
 const LAYOUT_LABEL: Record<string, string> = {

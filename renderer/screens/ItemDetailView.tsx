@@ -1,31 +1,45 @@
-// One model or dataset: where it lives, its versions, and the chosen version's files and metadata.
-// Aliases show once, on the version that carries them (not again in the header).
-import { useEffect, useMemo } from 'react';
+// One model or dataset: where it lives, then tabs — Overview (versions, the chosen version's facts,
+// safety, card and files), Lineage, Metrics (models) and Compare (two or more versions).
+import { type KeyboardEvent, lazy, Suspense, useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ItemDetail, ItemKind, ItemVersion } from '../../shared/contract';
+import type { ItemDetail, ItemKind } from '../../shared/contract';
 import { formatBytes } from '../../shared/format';
 import { SkeletonRows } from '../components/Skeleton';
-import { formatDate, formatWhen, layoutLabel, plural } from '../lib/format';
-import { metadataRows, safetyOf } from '../lib/metadata';
+import { formatDate, formatWhen, layoutLabel } from '../lib/format';
 import { useApp } from '../state/hooks';
+import type { ItemTab } from '../state/types';
+import { CompareTab } from './item/CompareTab';
+import { OverviewTab } from './item/OverviewTab';
 
-export function ItemDetailView({ id, kind }: { id: number; kind: ItemKind }) {
-  const { detail, navigate, selectVersion, retry } = useApp(
-    useShallow((s) => ({
-      detail: s.detail,
-      navigate: s.navigate,
-      selectVersion: s.selectVersion,
-      retry: s.fetchDetail,
-    })),
+// The graph (React Flow, dagre) and the charts (uPlot) load when first opened, not with the app.
+const LineageTab = lazy(() => import('./item/LineageTab').then((m) => ({ default: m.LineageTab })));
+const MetricsTab = lazy(() => import('./item/MetricsTab').then((m) => ({ default: m.MetricsTab })));
+
+const TAB_LABEL: Record<ItemTab, string> = {
+  overview: 'Overview',
+  lineage: 'Lineage',
+  metrics: 'Metrics',
+  compare: 'Compare versions',
+};
+
+export function tabsFor(kind: ItemKind): ItemTab[] {
+  return kind === 'model' ? ['overview', 'lineage', 'metrics', 'compare'] : ['overview', 'lineage', 'compare'];
+}
+
+export function ItemDetailView({ id, kind, tab }: { id: number; kind: ItemKind; tab: ItemTab }) {
+  const { detail, navigate, retry } = useApp(
+    useShallow((s) => ({ detail: s.detail, navigate: s.navigate, retry: s.fetchDetail })),
   );
   const item = detail.id === id ? detail.item : null;
   const back = kind === 'model' ? 'Models' : 'Datasets';
 
-  // Escape goes back to the list (unless the user is typing somewhere).
+  // Escape goes back to the list (unless the user is typing somewhere or a dialog is open).
   useEffect(() => {
-    function onKey(event: KeyboardEvent) {
+    function onKey(event: globalThis.KeyboardEvent) {
       const target = event.target as HTMLElement | null;
-      if (event.key !== 'Escape' || target?.tagName === 'INPUT' || target?.tagName === 'TEXTAREA') return;
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      if (target?.tagName === 'INPUT' || target?.tagName === 'TEXTAREA' || target?.tagName === 'SELECT') return;
+      if (target?.closest('[role="dialog"]')) return;
       navigate({ view: 'library', kind });
     }
     window.addEventListener('keydown', onKey);
@@ -39,7 +53,7 @@ export function ItemDetailView({ id, kind }: { id: number; kind: ItemKind }) {
       </button>
       <span className="sr-only">Press Escape to go back.</span>
       {item ? (
-        <DetailBody item={item} selectedId={detail.selectedVersionId} onSelect={selectVersion} />
+        <DetailBody item={item} tab={tabsFor(item.kind).includes(tab) ? tab : 'overview'} />
       ) : detail.error ? (
         <section className="panel problem" role="alert">
           <h1>Could not open this {kind}</h1>
@@ -60,16 +74,23 @@ export function ItemDetailView({ id, kind }: { id: number; kind: ItemKind }) {
   );
 }
 
-function DetailBody({
-  item,
-  selectedId,
-  onSelect,
-}: {
-  item: ItemDetail;
-  selectedId: number | null;
-  onSelect(id: number): void;
-}) {
-  const version = item.versions.find((v) => v.id === selectedId) ?? item.versions[0] ?? null;
+function DetailBody({ item, tab }: { item: ItemDetail; tab: ItemTab }) {
+  const navigate = useApp((s) => s.navigate);
+  const tabs = tabsFor(item.kind);
+  const tabList = useRef<HTMLDivElement>(null);
+  const go = (next: ItemTab) =>
+    navigate(next === 'overview' ? { view: 'item', kind: item.kind, id: item.id } : { view: 'item', kind: item.kind, id: item.id, tab: next });
+
+  function onTabKey(event: KeyboardEvent<HTMLDivElement>) {
+    const at = tabs.indexOf(tab);
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    event.preventDefault();
+    const next = tabs[(at + step + tabs.length) % tabs.length] as ItemTab;
+    go(next);
+    requestAnimationFrame(() => tabList.current?.querySelector<HTMLElement>(`[data-tab="${next}"]`)?.focus());
+  }
+
   return (
     <>
       <header className="detail-header">
@@ -99,157 +120,39 @@ function DetailBody({
         </dl>
       </header>
 
-      <div className="detail-grid">
-        <section className="panel versions" aria-labelledby="versions-title">
-          <h2 id="versions-title">{plural(item.versions.length, 'version')}</h2>
-          {item.versions.length === 0 ? (
-            <p className="muted">No versions found.</p>
-          ) : (
-            <ul className="version-list">
-              {item.versions.map((v) => (
-                <li key={v.id}>
-                  <button
-                    type="button"
-                    className="version-item"
-                    aria-pressed={v.id === version?.id}
-                    data-testid="version-item"
-                    onClick={() => onSelect(v.id)}
-                  >
-                    <span className="version-top">
-                      <span className="version-label mono">{v.label}</span>
-                      {v.stage && <span className="chip stage">{v.stage}</span>}
-                      {v.aliases.map((a) => (
-                        <span className="chip alias" key={a}>
-                          {a}
-                        </span>
-                      ))}
-                    </span>
-                    <span className="version-meta muted">
-                      {[v.format, formatBytes(v.sizeBytes), v.createdAt ? formatWhen(v.createdAt) : null]
-                        .filter(Boolean)
-                        .join(' · ')}
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
-        {version && <VersionPanel version={version} />}
+      <div className="tabs" role="tablist" aria-label={`${item.name} pages`} ref={tabList} onKeyDown={onTabKey}>
+        {tabs.map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            className="tab"
+            id={`tab-${t}`}
+            data-tab={t}
+            data-testid={`tab-${t}`}
+            aria-selected={t === tab}
+            aria-controls="tab-panel"
+            tabIndex={t === tab ? 0 : -1}
+            onClick={() => go(t)}
+          >
+            {TAB_LABEL[t]}
+          </button>
+        ))}
+      </div>
+      <div className="tab-panel" role="tabpanel" id="tab-panel" aria-labelledby={`tab-${tab}`}>
+        {tab === 'overview' && <OverviewTab item={item} />}
+        <Suspense
+          fallback={
+            <div className="chart-placeholder tab-loading" aria-busy="true">
+              <span className="spinner" aria-hidden="true" /> Loading…
+            </div>
+          }
+        >
+          {tab === 'lineage' && <LineageTab item={item} />}
+          {tab === 'metrics' && <MetricsTab item={item} />}
+        </Suspense>
+        {tab === 'compare' && <CompareTab item={item} />}
       </div>
     </>
-  );
-}
-
-/** Files inside the version's folder are shown relative to it; the full path is in the tooltip. */
-function insideVersion(file: string, folder: string): string {
-  return folder && file.startsWith(`${folder}/`) ? file.slice(folder.length + 1) : file;
-}
-
-const SAFETY_TITLE = {
-  safe: 'Safe to open',
-  caution: 'Contains code that could run — be careful',
-  unknown: 'Could not be checked completely',
-} as const;
-
-const SAFETY_TEXT = {
-  safe: 'Only data was found in these files; loading them does not run anything.',
-  caution:
-    'Loading this file in Python could run instructions hidden inside it. Open it only if you trust who made it.',
-  unknown: 'Part of this file could not be inspected. Open it only if you trust who made it.',
-} as const;
-
-function VersionPanel({ version }: { version: ItemVersion }) {
-  const safety = useMemo(() => safetyOf(version.metadata), [version.metadata]);
-  const rows = useMemo(() => metadataRows(version.metadata), [version.metadata]);
-  return (
-    <section className="panel version-panel" aria-labelledby="version-title">
-      <h2 id="version-title">
-        Version <span className="mono">{version.label}</span>
-      </h2>
-      <dl className="facts">
-        <div>
-          <dt>Format</dt>
-          <dd>{version.format || '—'}</dd>
-        </div>
-        <div>
-          <dt>Size</dt>
-          <dd>{formatBytes(version.sizeBytes)}</dd>
-        </div>
-        <div>
-          <dt>Created</dt>
-          <dd>{version.createdAt ? formatDate(version.createdAt) : '—'}</dd>
-        </div>
-        <div>
-          <dt>Folder</dt>
-          <dd className="mono">{version.path || '/'}</dd>
-        </div>
-      </dl>
-
-      {safety && (
-        <div className={`safety safety-${safety.level}`} data-testid="safety-verdict" data-verdict={safety.verdict}>
-          <strong>{SAFETY_TITLE[safety.level]}</strong>
-          <span>
-            {SAFETY_TEXT[safety.level]}
-            {safety.detail && (
-              <>
-                {' '}
-                It asks to run: <span className="mono safety-detail">{safety.detail}</span>
-              </>
-            )}
-          </span>
-        </div>
-      )}
-
-      <h3>Files</h3>
-      {version.files.length === 0 ? (
-        <p className="muted">No files listed.</p>
-      ) : (
-        <table className="table compact">
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col" className="col-fsize">
-                Size
-              </th>
-              <th scope="col" className="col-fdate">
-                Modified
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {version.files.map((f) => (
-              <tr key={f.path}>
-                <td className="mono wrap" title={f.path}>
-                  {insideVersion(f.path, version.path)}
-                </td>
-                <td className="col-fsize">{formatBytes(f.size)}</td>
-                <td className="col-fdate" title={formatDate(f.mtime)}>
-                  {formatWhen(f.mtime)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-
-      <h3>Details read from the files</h3>
-      {rows.length === 0 ? (
-        <p className="muted">Nothing more could be read from these files.</p>
-      ) : (
-        <table className="table compact kv">
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.key}>
-                <th scope="row" className="mono">
-                  {row.key}
-                </th>
-                <td className="wrap">{row.value}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
   );
 }

@@ -1,6 +1,9 @@
-// The frame of the window: sidebar, top bar, the current view, status bar.
+// The frame of the window: sidebar, top bar, the current view, status bar, and the Ctrl/⌘-K palette.
+import { lazy, Suspense, useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/hooks';
+import { ActivityView } from './ActivityView';
+import { CommandPalette } from './CommandPalette';
 import { EmptyState } from './EmptyState';
 import { ItemDetailView } from './ItemDetailView';
 import { LibraryView } from './LibraryView';
@@ -10,6 +13,8 @@ import { SkeletonRows } from '../components/Skeleton';
 import { SourcesView } from './SourcesView';
 import { StatusBar } from './StatusBar';
 import { TopBar } from './TopBar';
+
+const RunsView = lazy(() => import('./RunsView').then((m) => ({ default: m.RunsView })));
 
 function Content() {
   const { loaded, error, hasSources, route } = useApp(
@@ -38,12 +43,36 @@ function Content() {
     case 'library':
       return <LibraryView key={route.kind} kind={route.kind} />;
     case 'item':
-      return <ItemDetailView key={route.id} id={route.id} kind={route.kind} />;
+      return <ItemDetailView key={route.id} id={route.id} kind={route.kind} tab={route.tab ?? 'overview'} />;
+    case 'runs':
+      return (
+        <Suspense fallback={<div className="view" aria-busy="true" />}>
+          <RunsView runId={route.runId ?? null} />
+        </Suspense>
+      );
+    case 'activity':
+      return <ActivityView />;
   }
+}
+
+/** Ctrl/⌘-K opens the palette from anywhere, even while typing in a field. */
+function usePaletteShortcut() {
+  const setOpen = useApp((s) => s.setPaletteOpen);
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      if (event.key.toLowerCase() === 'k' && (event.metaKey || event.ctrlKey) && !event.altKey && !event.shiftKey) {
+        event.preventDefault();
+        setOpen(true);
+      }
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [setOpen]);
 }
 
 export function Shell() {
   const loaded = useApp((s) => s.sourcesLoaded);
+  usePaletteShortcut();
   return (
     <div className="app" data-app-state={loaded ? 'loaded' : 'loading'}>
       <Sidebar />
@@ -52,6 +81,7 @@ export function Shell() {
         <Content />
       </main>
       <StatusBar />
+      <CommandPalette />
     </div>
   );
 }

@@ -1,6 +1,7 @@
-// Left navigation. Runs and Activity are announced but not built yet.
+// Left navigation: the library, runs, activity, and each source with its state (online, indexing, …).
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { BADGE_LABEL, sourceBadge } from '../lib/format';
 import { useApp } from '../state/hooks';
 import type { Route } from '../state/types';
 
@@ -38,11 +39,12 @@ function isKind(route: Route, kind: 'model' | 'dataset'): boolean {
 }
 
 export function Sidebar() {
-  const { route, navigate, sourceCount, models, datasets } = useApp(
+  const { route, navigate, sources, scans, models, datasets } = useApp(
     useShallow((s) => ({
       route: s.route,
       navigate: s.navigate,
-      sourceCount: s.sources.length,
+      sources: s.sources,
+      scans: s.scans,
       models: s.sources.reduce((n, src) => n + src.counts.models, 0),
       datasets: s.sources.reduce((n, src) => n + src.counts.datasets, 0),
     })),
@@ -71,27 +73,56 @@ export function Sidebar() {
           onSelect={() => navigate({ view: 'library', kind: 'dataset' })}
         />
         <NavItem
-          label="Sources"
-          testId="nav-sources"
-          icon={<IconDrive />}
-          active={route.view === 'sources'}
-          count={sourceCount}
-          onSelect={() => navigate({ view: 'sources' })}
+          label="Runs"
+          testId="nav-runs"
+          icon={<IconChart />}
+          active={route.view === 'runs'}
+          onSelect={() => navigate({ view: 'runs' })}
+        />
+        <NavItem
+          label="Activity"
+          testId="nav-activity"
+          icon={<IconClock />}
+          active={route.view === 'activity'}
+          onSelect={() => navigate({ view: 'activity' })}
         />
       </ul>
-      <ul className="nav-list nav-later" aria-label="Coming soon">
-        {['Runs', 'Activity'].map((label) => (
-          <li key={label}>
-            <button type="button" className="nav-item" disabled aria-disabled="true" title="Coming soon">
-              <span className="nav-icon" aria-hidden="true">
-                {label === 'Runs' ? <IconChart /> : <IconClock />}
-              </span>
-              <span className="nav-label">{label}</span>
-              <span className="nav-soon">coming soon</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <div className="nav-section">
+        <ul className="nav-list">
+          <NavItem
+            label="Sources"
+            testId="nav-sources"
+            icon={<IconDrive />}
+            active={route.view === 'sources'}
+            count={sources.length}
+            onSelect={() => navigate({ view: 'sources' })}
+          />
+        </ul>
+        {sources.length > 0 && (
+          <ul className="source-badges" aria-label="Source status">
+            {sources.slice(0, 8).map((source) => {
+              const badge = sourceBadge(source, source.id in scans);
+              return (
+                <li key={source.id}>
+                  <button
+                    type="button"
+                    className="source-badge-item"
+                    data-testid="sidebar-source"
+                    data-status={badge}
+                    title={`${source.url} — ${BADGE_LABEL[badge]}`}
+                    onClick={() => navigate({ view: 'sources' })}
+                  >
+                    <span className={`status-dot status-${badge}`} aria-hidden="true" />
+                    <span className="source-badge-name">{source.name}</span>
+                    <span className="sr-only">{BADGE_LABEL[badge]}</span>
+                  </button>
+                </li>
+              );
+            })}
+            {sources.length > 8 && <li className="muted source-badge-more">and {sources.length - 8} more</li>}
+          </ul>
+        )}
+      </div>
     </nav>
   );
 }

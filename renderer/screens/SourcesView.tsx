@@ -61,7 +61,13 @@ function SourceRow({ source }: { source: Source }) {
   const [removeError, setRemoveError] = useState<AppError | null>(null);
   const badge = sourceBadge(source, scanning);
   const busy = badge === 'scanning';
-  const problem = outcome && !outcome.ok ? outcome.message : source.lastError;
+  const healthMessage = (source as { health?: { state?: string; message?: string | null } }).health;
+  const problem =
+    outcome && !outcome.ok
+      ? outcome.message
+      : healthMessage?.state !== 'online' && healthMessage?.message
+        ? healthMessage.message
+        : source.lastError;
   const c = source.counts;
 
   async function remove() {

@@ -1,11 +1,14 @@
-// The search box (filters as you type; "/" or Ctrl/⌘+F focuses it).
+// The search box (filters the list on screen as you type; "/" or Ctrl/⌘+F focuses it) and the
+// button for the Ctrl/⌘-K palette that searches everything.
 import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/hooks';
 
+const MOD_KEY = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl ';
+
 export function TopBar() {
-  const { route, query, setQuery } = useApp(
-    useShallow((s) => ({ route: s.route, query: s.query, setQuery: s.setQuery })),
+  const { route, query, setQuery, openPalette } = useApp(
+    useShallow((s) => ({ route: s.route, query: s.query, setQuery: s.setQuery, openPalette: s.setPaletteOpen })),
   );
   const input = useRef<HTMLInputElement>(null);
 
@@ -57,6 +60,16 @@ export function TopBar() {
           /
         </kbd>
       </search>
+      <button
+        type="button"
+        className="button ghost palette-button"
+        data-testid="palette-button"
+        onClick={() => openPalette(true)}
+        title="Find any model, dataset or run"
+      >
+        Jump to…
+        <kbd>{MOD_KEY}K</kbd>
+      </button>
     </header>
   );
 }

@@ -1,14 +1,23 @@
-// React access to the store. Components select the smallest thing they need; selectors that build
-// an object go through useShallow so zustand v5 does not see a new value every render.
-import { createContext, type ReactNode, useContext } from 'react';
+// React access to the store and the engine. Components select the smallest thing they need;
+// selectors that build an object go through useShallow so zustand v5 does not see a new value every
+// render. Views that load their own data (lineage, charts, comparisons) use useEngine.
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
+import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract';
+import type { AppError } from '../../shared/result';
+import type { RendererApi } from '../api/connection';
 import type { AppStore } from './store';
 import type { AppState } from './types';
 
 const StoreContext = createContext<AppStore | null>(null);
+const ApiContext = createContext<RendererApi | null>(null);
 
-export function StoreProvider({ store, children }: { store: AppStore; children: ReactNode }) {
-  return <StoreContext.Provider value={store}>{children}</StoreContext.Provider>;
+export function StoreProvider({ store, api, children }: { store: AppStore; api: RendererApi; children: ReactNode }) {
+  return (
+    <ApiContext.Provider value={api}>
+      <StoreContext.Provider value={store}>{children}</StoreContext.Provider>
+    </ApiContext.Provider>
+  );
 }
 
 export function useAppStore(): AppStore {
@@ -19,4 +28,69 @@ export function useAppStore(): AppStore {
 
 export function useApp<T>(selector: (state: AppState) => T): T {
   return useStore(useAppStore(), selector);
+}
+
+export function useApi(): RendererApi {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('useApi must be used inside <StoreProvider>');
+  return api;
+}
+
+export interface EngineQuery<T> {
+  /** The last answer; kept while a newer request is on its way so nothing flashes. */
+  data: T | null;
+  error: AppError | null;
+  loading: boolean;
+  reload(): void;
+}
+
+/**
+ * Calls an engine method and keeps the answer. `input` null means "not yet" (nothing is asked).
+ * Refetches when the input changes (compared as JSON) and when the catalog epoch moves; answers to
+ * superseded requests are dropped.
+ */
+export function useEngine<M extends MethodName>(method: M, input: MethodInput<M> | null): EngineQuery<MethodOutput<M>> {
+  const api = useApi();
+  const epoch = useApp((s) => s.epoch);
+  const key = input === null ? null : JSON.stringify(input);
+  const [state, setState] = useState<{ key: string | null; data: MethodOutput<M> | null; error: AppError | null; loading: boolean }>(
+    { key: null, data: null, error: null, loading: input !== null },
+  );
+  const [nonce, setNonce] = useState(0);
+  const seq = useRef(0);
+  const inputRef = useRef(input);
+  inputRef.current = input;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for input; epoch and nonce trigger refetches
+  useEffect(() => {
+    const current = inputRef.current;
+    if (current === null) {
+      setState({ key: null, data: null, error: null, loading: false });
+      return;
+    }
+    const mine = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    void api.call(method, current).then((result) => {
+      if (mine !== seq.current) return;
+      setState(
+        result.ok
+          ? { key, data: result.value, error: null, loading: false }
+          : (s) => ({ ...s, key, error: result.error, loading: false }),
+      );
+    });
+    return () => {
+      // A request still running for an input nobody wants any more is ignored when it answers.
+      if (mine === seq.current) seq.current++;
+    };
+  }, [api, method, key, epoch, nonce]);
+
+  const reload = useCallback(() => setNonce((n) => n + 1), []);
+  // Data answering another input (a different model, say) is not shown as if it were this one's.
+  const fresh = state.key === key;
+  return {
+    data: fresh ? state.data : null,
+    error: fresh ? state.error : null,
+    loading: state.loading || (!fresh && key !== null),
+    reload,
+  };
 }

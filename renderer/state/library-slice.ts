@@ -10,6 +10,12 @@ export interface Sort {
   dir: 'asc' | 'desc';
 }
 
+/** Narrowing the list on screen (client side; the engine already answered the search). */
+export interface ListFilters {
+  format: string | null;
+  sourceId: number | null;
+}
+
 export interface ListState {
   /** null until the first answer: the view shows skeleton rows, never an empty table. */
   items: LibraryItem[] | null;
@@ -30,16 +36,21 @@ export interface DetailState {
 export interface LibrarySlice {
   query: string;
   sort: Sort;
+  filters: ListFilters;
   lists: Record<ItemKind, ListState>;
   detail: DetailState;
   /** Updates the query at once and fetches after a short pause in typing. */
   setQuery(query: string): void;
   setSort(key: SortKey): void;
+  setFilters(patch: Partial<ListFilters>): void;
   fetchLibrary(kind: ItemKind): Promise<void>;
-  /** Refetches whatever library view is on screen (after scans and `library.changed`). */
+  /** Refetches whatever view is on screen (after scans and `library.changed`) and bumps the epoch. */
   refreshLibrary(): Promise<void>;
-  fetchDetail(id: number): Promise<void>;
+  /** Loads an item page; `preferVersionId` is selected if the item has it. */
+  fetchDetail(id: number, preferVersionId?: number): Promise<void>;
   selectVersion(id: number): void;
+  /** Opens an item's overview with one of its versions selected (from lineage, search, compare). */
+  openVersion(kind: ItemKind, itemId: number, versionId: number): void;
 }
 
 export const SEARCH_DEBOUNCE_MS = 200;
@@ -61,6 +72,7 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
   return {
     query: '',
     sort: { key: 'name', dir: 'asc' },
+    filters: { format: null, sourceId: null },
     lists: { model: emptyList, dataset: emptyList },
     detail: { id: null, item: null, loading: false, error: null, selectedVersionId: null },
 
@@ -85,6 +97,10 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
       }));
     },
 
+    setFilters(patch) {
+      set((state) => ({ filters: { ...state.filters, ...patch } }));
+    },
+
     async fetchLibrary(kind) {
       const mine = ++seq[kind];
       const query = get().query.trim();
@@ -97,11 +113,13 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
 
     async refreshLibrary() {
       const { route } = get();
+      get().bumpEpoch();
       if (route.view === 'library') await get().fetchLibrary(route.kind);
       else if (route.view === 'item') await get().fetchDetail(route.id);
+      else if (route.view === 'runs') await get().fetchRuns();
     },
 
-    async fetchDetail(id) {
+    async fetchDetail(id, preferVersionId) {
       const mine = ++detailSeq;
       set((state) => ({
         detail:
@@ -114,15 +132,19 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
       set((state) => {
         if (!result.ok) return { detail: { ...state.detail, loading: false, error: result.error } };
         const item = result.value;
-        const keep = item.versions.some((v) => v.id === state.detail.selectedVersionId);
+        const prefer = preferVersionId ?? state.detail.selectedVersionId;
+        const keep = item.versions.some((v) => v.id === prefer);
         const latest = item.versions.find((v) => v.label === item.latestVersion) ?? item.versions[0];
+        // A link that guessed the kind (a version node in a lineage graph) is corrected quietly.
+        const route = state.route.view === 'item' && state.route.id === id && state.route.kind !== item.kind ? { ...state.route, kind: item.kind } : state.route;
         return {
+          route,
           detail: {
             id,
             item,
             loading: false,
             error: null,
-            selectedVersionId: keep ? state.detail.selectedVersionId : (latest?.id ?? null),
+            selectedVersionId: keep ? prefer : (latest?.id ?? null),
           },
         };
       });
@@ -130,6 +152,13 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
 
     selectVersion(id) {
       set((state) => ({ detail: { ...state.detail, selectedVersionId: id } }));
+    },
+
+    openVersion(kind, itemId, versionId) {
+      const { detail } = get();
+      set({ route: { view: 'item', kind, id: itemId } });
+      if (detail.id === itemId && detail.item) get().selectVersion(versionId);
+      else void get().fetchDetail(itemId, versionId);
     },
   };
 }

@@ -3,6 +3,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { RendererApi } from '../api/connection';
 import { createLibrarySlice } from './library-slice';
+import { createRunsSlice } from './runs-slice';
 import { createScanSlice } from './scan-slice';
 import { createSourcesSlice } from './sources-slice';
 import type { AppState } from './types';
@@ -15,6 +16,7 @@ export function createAppStore(api: RendererApi, options: { missingToken?: boole
     ...createSourcesSlice(set, get, api),
     ...createLibrarySlice(set, get, api),
     ...createScanSlice(set, get, api),
+    ...createRunsSlice(set, get, api),
     ...createUiSlice(set, get, { missingToken: options.missingToken ?? false }),
   }));
 }

@@ -10,11 +10,19 @@ describe('url sync', () => {
       { view: 'library', kind: 'model' },
       { view: 'library', kind: 'dataset' },
       { view: 'item', kind: 'dataset', id: 12 },
+      { view: 'item', kind: 'model', id: 3, tab: 'lineage' },
+      { view: 'item', kind: 'model', id: 3, tab: 'compare' },
+      { view: 'runs' },
+      { view: 'runs', runId: 9 },
+      { view: 'activity' },
     ] as const) {
       expect(hashToRoute(routeToHash(route))).toEqual(route);
     }
     expect(hashToRoute('#/models/0')).toEqual({ view: 'library', kind: 'model' });
     expect(hashToRoute('#/nope')).toBeNull();
+    expect(hashToRoute('#/models/3/overview')).toEqual({ view: 'item', kind: 'model', id: 3 });
+    expect(hashToRoute('#/models/3/bogus')).toEqual({ view: 'item', kind: 'model', id: 3 });
+    expect(hashToRoute('#/runs/0')).toEqual({ view: 'runs' });
     expect(hashToRoute('')).toBeNull();
   });
 

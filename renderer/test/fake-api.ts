@@ -1,6 +1,16 @@
 // An in-memory AppApi for renderer tests: a tiny fake engine with sources and library items,
 // a log of every call, per-method overrides, and emit() for engine events.
-import type { EventName, EventPayloads, ItemDetail, LibraryItem, MethodInput, MethodName, MethodOutput, Source } from '../../shared/contract';
+import type {
+  EventName,
+  EventPayloads,
+  ItemDetail,
+  LibraryItem,
+  MethodInput,
+  MethodName,
+  MethodOutput,
+  RunSummary,
+  Source,
+} from '../../shared/contract';
 import type { Result } from '../../shared/result';
 import type { RendererApi } from '../api/connection';
 
@@ -11,6 +21,7 @@ export interface FakeApi extends RendererApi {
   sources: Source[];
   items: LibraryItem[];
   details: Map<number, ItemDetail>;
+  runs: RunSummary[];
   /** Replace the fake engine's answer for one method. */
   handle<M extends MethodName>(method: M, handler: (input: MethodInput<M>) => Result<MethodOutput<M>> | Promise<Result<MethodOutput<M>>>): void;
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
@@ -52,9 +63,26 @@ export function makeItem(patch: Partial<LibraryItem> = {}): LibraryItem {
   };
 }
 
+export function makeRun(patch: Partial<RunSummary> = {}): RunSummary {
+  return {
+    id: 1,
+    sourceId: 1,
+    name: 'keen-elk-233',
+    path: 'mlruns/1/abc',
+    format: 'mlflow',
+    status: 'FINISHED',
+    startedAt: Date.now() - 86_400_000,
+    endedAt: Date.now() - 80_000_000,
+    params: { learning_rate: '0.03' },
+    metricKeys: ['accuracy', 'loss'],
+    finals: { accuracy: 0.889, loss: 0.21 },
+    ...patch,
+  };
+}
+
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 
-export function createFakeApi(init: { sources?: Source[]; items?: LibraryItem[] } = {}): FakeApi {
+export function createFakeApi(init: { sources?: Source[]; items?: LibraryItem[]; runs?: RunSummary[] } = {}): FakeApi {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const overrides = new Map<MethodName, Handler>();
   const api: FakeApi = {
@@ -62,6 +90,7 @@ export function createFakeApi(init: { sources?: Source[]; items?: LibraryItem[] 
     sources: init.sources ?? [],
     items: init.items ?? [],
     details: new Map(),
+    runs: init.runs ?? [],
 
     async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>> {
       api.calls.push({ method, input });
@@ -122,6 +151,14 @@ export function createFakeApi(init: { sources?: Source[]; items?: LibraryItem[] 
         return new Promise(() => {}) as never;
       case 'sources.cancelScan':
         return ok({ cancelled: true });
+      case 'runs.list': {
+        const q = typeof i.query === 'string' ? i.query.toLowerCase() : '';
+        return ok(api.runs.filter((r) => !q || r.name.toLowerCase().includes(q)));
+      }
+      case 'metrics.keys':
+        return ok([]);
+      case 'library.lineage':
+        return ok({ nodes: [], edges: [] });
       case 'sources.remove':
         api.sources = api.sources.filter((s) => s.id !== i.id);
         return ok({ removed: true });

@@ -44,6 +44,42 @@ describe('catalog migrations', () => {
     expect(db.prepare("SELECT ref FROM search_index WHERE search_index MATCH 'cafe*'").all()).toEqual([{ ref: 'item:1' }]);
   });
 
+  it('migration 3 adds the team annotation mirror: events, folded state, log bookkeeping', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 3));
+    expect(tables(db)).toEqual(expect.arrayContaining(['annotation', 'annotation_event', 'annotation_log']));
+    db.prepare("INSERT INTO source (name, kind, url, created_at) VALUES ('a', 'local', '/a', 0)").run();
+    const event = db.prepare(
+      `INSERT INTO annotation_event (source_id, file, event_id, at_ms, who, machine, action, item_kind, item_path, version_label, value_json)
+       VALUES (1, ?, 'e1', 1, 'ana', 'm1', 'alias.set', 'model', 'models/churn', '3', '"production"')`,
+    );
+    event.run('m1.jsonl');
+    // the same event copied into another machine's log is stored per file (and folded once)
+    event.run('m2.jsonl');
+    expect(() => event.run('m1.jsonl')).toThrow(/UNIQUE|PRIMARY/);
+    db.prepare(
+      `INSERT INTO annotation (source_id, item_kind, item_path, version_label, kind, value, by_user, machine, at_ms, event_id)
+       VALUES (1, 'model', 'models/churn', '3', 'alias', 'production', 'ana', 'm1', 1, 'e1')`,
+    ).run();
+    expect(() =>
+      db.prepare(
+        `INSERT INTO annotation (source_id, item_kind, item_path, kind, value, by_user, machine, at_ms, event_id)
+         VALUES (1, 'model', 'x', 'colour', 'red', 'ana', 'm1', 1, 'e2')`,
+      ).run(),
+    ).toThrow(/CHECK/);
+    db.prepare("INSERT INTO annotation_log (source_id, file, size, mtime_ms, events) VALUES (1, 'm1.jsonl', 10, 1, 1)").run();
+    // removing the source removes its mirror (the logs on the share stay)
+    db.prepare('DELETE FROM source WHERE id = 1').run();
+    for (const t of ['annotation', 'annotation_event', 'annotation_log']) {
+      expect(db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get()).toEqual({ n: 0 });
+    }
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM annotation WHERE source_id = 1 AND item_kind = 'model' AND item_path = 'x'")
+      .all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/annotation_by_target/);
+  });
+
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
     expect(migrate(db)).toBe(MIGRATIONS.length);

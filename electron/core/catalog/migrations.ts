@@ -177,4 +177,61 @@ CREATE VIRTUAL TABLE search_index USING fts5 (
 );
 `,
   },
+  {
+    id: 3,
+    name: 'team-annotations',
+    sql: `
+-- Mirror of the team's event logs on a share (.modelshelf/events/<machine>.jsonl). The logs are the
+-- truth; these tables are rebuilt from them. Targets are item paths and version labels (stable
+-- across rescans), never database ids.
+
+-- How far each log file was read (logs only grow): an unchanged log is not read again, a grown
+-- one only from where reading stopped, after checking that the bytes before it (tail_sha) are
+-- still the same.
+CREATE TABLE annotation_log (
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  file TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  tail_sha TEXT NOT NULL DEFAULT '',
+  events INTEGER NOT NULL,
+  bad_lines INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (source_id, file)
+);
+
+-- Every event of every log (the audit trail). The same event copied into two logs counts once.
+CREATE TABLE annotation_event (
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  file TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  who TEXT NOT NULL,
+  machine TEXT NOT NULL,
+  action TEXT NOT NULL,
+  item_kind TEXT NOT NULL,
+  item_path TEXT NOT NULL,
+  version_label TEXT,
+  value_json TEXT NOT NULL,
+  PRIMARY KEY (source_id, file, event_id)
+);
+CREATE INDEX annotation_event_by_time ON annotation_event (source_id, at_ms, event_id);
+
+-- The fold of all events: current aliases, stages, tags, notes and links. version_label '' = the item.
+CREATE TABLE annotation (
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  item_kind TEXT NOT NULL,
+  item_path TEXT NOT NULL,
+  version_label TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL CHECK (kind IN ('alias', 'stage', 'tag', 'note', 'link')),
+  value TEXT NOT NULL,
+  relation TEXT,
+  by_user TEXT NOT NULL,
+  machine TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  event_id TEXT NOT NULL
+);
+CREATE INDEX annotation_by_target ON annotation (source_id, item_kind, item_path, version_label);
+`,
+  },
 ];

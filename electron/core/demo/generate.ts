@@ -1,10 +1,12 @@
 // Writes a realistic small-team NAS share for demos and tests: MLflow file store, a Hugging Face
 // model folder, Lightning logs with real torch-zip checkpoints, an Ultralytics run, a GGUF, two ONNX
 // versions and datasets (Parquet, CSV, an ImageFolder of PNGs). Deterministic: seeded PRNG and fixed
-// timestamps spread over mid-2026. A few MB in total.
+// timestamps spread over mid-2026. A few MB in total. extras.ts adds TensorBoard, a Trainer output
+// folder, a DVC pipeline with DVCLive, a GGUF sibling, a PEFT adapter, COCO/YOLO and a Keras model.
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writePng, writeParquet } from './data-writers';
+import { writeExtras } from './extras';
 import { type GgufValue, writeGguf, writeOnnx, writeSafetensors } from './model-writers';
 import { Float, OrderedDict, type PickleValue, PyObject, Tensor, pickle, torchSave } from './pickle-writer';
 import { Prng } from './prng';
@@ -69,6 +71,7 @@ export async function writeDemoLibrary(dir: string): Promise<{ files: number; by
   await writeGgufModel(lib, rng);
   await writeOnnxModels(lib, rng);
   await writeDatasets(lib, rng);
+  await writeExtras(lib, at);
   await lib.write('README.md', '# ML share\n\nTeam models, runs and datasets. Ask Maria before deleting anything in `mlruns/`.\n', at(150));
   await lib.stamp();
   return { files: lib.files, bytes: lib.bytes };

@@ -121,6 +121,18 @@ export class Pb {
   string(field: number, s: string): this {
     return this.bytes(field, utf8(s));
   }
+  /** fixed64 little-endian double (wire type 1) */
+  double(field: number, v: number): this {
+    this.key(field, 1);
+    this.w.f64(v);
+    return this;
+  }
+  /** fixed32 little-endian float (wire type 5) */
+  float(field: number, v: number): this {
+    this.key(field, 5);
+    this.w.f32(v);
+    return this;
+  }
   message(field: number, m: Pb): this {
     return this.bytes(field, m.toBytes());
   }

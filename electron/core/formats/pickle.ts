@@ -59,6 +59,8 @@ export interface PickleLimits {
   maxContainerItems: number;
   /** `buf` is only a prefix of the real data: running out of bytes is our limit, not an error. */
   prefixOnly?: boolean;
+  /** nesting of joblib object-array pickles (internal) */
+  depth?: number;
 }
 const DEFAULT_LIMITS: PickleLimits = { maxOpcodes: 5_000_000, maxStack: 1_000_000, maxMemo: 1_000_000, maxContainerItems: 1_000_000 };
 
@@ -199,6 +201,32 @@ export function scanPickle(buf: Uint8Array, start = 0, limits: Partial<PickleLim
     return new PObj(fn, args);
   };
 
+  // joblib writes each numpy array's raw bytes right after its NumpyArrayWrapper (BUILD), outside
+  // the pickle opcodes; object arrays as a nested pickle. Jump over them as joblib's loader reads them.
+  const skipJoblibArray = (state: PV) => {
+    const align = dictGet(state, 'numpy_array_alignment_bytes');
+    if (typeof align === 'number' && align > 0) take(u8());
+    const dtype = dictGet(state, 'dtype');
+    const code = dtype instanceof PObj && dtype.args instanceof PTuple ? dtype.args.items[0] : undefined;
+    const m = typeof code === 'string' ? /^[<>|=]?([biufcmMOSUV])(\d*)$/.exec(code) : null;
+    if (!m) throw new Stop('limit', 'joblib array with an unknown dtype');
+    if (m[1] === 'O') {
+      if ((L.depth ?? 0) >= 4) throw new Stop('limit', 'joblib object arrays nested too deeply');
+      const sub = scanPickle(buf, pos, { ...L, depth: (L.depth ?? 0) + 1 });
+      for (const g of sub.globals) if (globals.size < 500) globals.add(g);
+      for (const g of sub.dangerous) dangerous.add(g);
+      if (!sub.complete) throw new Stop(sub.stopped?.by ?? 'error', `in a joblib object array: ${sub.stopped?.reason ?? 'incomplete'}`);
+      pos = sub.end;
+      return;
+    }
+    const shape = dictGet(state, 'shape');
+    const dims = shape instanceof PTuple ? shape.items.map((d) => (typeof d === 'number' ? d : Number.NaN)) : [];
+    const count = shape instanceof PTuple ? product(dims) : null;
+    const width = Number(m[2] || '1') * (m[1] === 'U' ? 4 : 1);
+    if (count === null || !Number.isSafeInteger(count * width)) throw new Stop('limit', 'joblib array of unknown size');
+    take(count * width);
+  };
+
   let stopped: PickleScan['stopped'];
   let complete = false;
   try {
@@ -305,7 +333,15 @@ export function scanPickle(buf: Uint8Array, start = 0, limits: Partial<PickleLim
         case 0x52: { const args = pop(); const fn = pop(); push(reduce(fn, args)); break; } // REDUCE
         case 0x81: { const args = pop(); const cls = pop(); push(new PObj(cls, args)); break; } // NEWOBJ
         case 0x92: { pop(); const args = pop(); const cls = pop(); push(new PObj(cls, args)); break; } // NEWOBJ_EX
-        case 0x62: { const state = pop(); const t = top(); if (t instanceof PObj) t.state = state; break; } // BUILD
+        case 0x62: { // BUILD
+          const state = pop();
+          const t = top();
+          if (t instanceof PObj) {
+            t.state = state;
+            if (t.callable instanceof PGlobal && t.callable.name === 'NumpyArrayWrapper' && /(^|\.)joblib\.numpy_pickle$/.test(t.callable.module)) skipJoblibArray(state);
+          }
+          break;
+        }
         case 0x50: push(new PPid(line())); break; // PERSID
         case 0x51: push(new PPid(pop())); break; // BINPERSID
         case 0x70: setMemo(Number.parseInt(line(), 10), top()); break; // PUT

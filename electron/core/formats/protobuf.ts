@@ -8,7 +8,7 @@ export interface PbField {
   wire: number;
   /** varint / fixed values (NaN when a 64-bit value is not a safe integer) */
   num: number;
-  /** length-delimited payload */
+  /** length-delimited payload; for fixed64/fixed32 the 8/4 raw little-endian bytes (doubles, floats) */
   bytes: Uint8Array;
 }
 
@@ -51,7 +51,7 @@ export function* pbFields(buf: Uint8Array, maxFields = 1_000_000): Generator<PbF
         const dv = new DataView(buf.buffer, buf.byteOffset + pos, 8);
         const v = dv.getBigUint64(0, true);
         pos += 8;
-        yield { field, wire, num: v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.NaN, bytes: EMPTY };
+        yield { field, wire, num: v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.NaN, bytes: buf.subarray(pos - 8, pos) };
         break;
       }
       case 2: {
@@ -65,7 +65,7 @@ export function* pbFields(buf: Uint8Array, maxFields = 1_000_000): Generator<PbF
         if (pos + 4 > buf.length) throw new FormatError('truncated fixed32');
         const v = new DataView(buf.buffer, buf.byteOffset + pos, 4).getUint32(0, true);
         pos += 4;
-        yield { field, wire, num: v, bytes: EMPTY };
+        yield { field, wire, num: v, bytes: buf.subarray(pos - 4, pos) };
         break;
       }
       default:

@@ -1,5 +1,6 @@
 // PyTorch checkpoints (.pt/.pth/.bin/.ckpt): the torch zip (data.pkl + data/<key> storages) or the
 // legacy pickle stream. data.pkl is disassembled statically (pickle.ts) — never unpickled.
+import { constants as zlibConstants, gunzipSync, inflateSync } from 'node:zlib';
 import { clip, readExact } from './bytes';
 import { type PV, PDict, PObj, type PickleScan, countTensors, dictGet, plain, safetyOf, scanPickle } from './pickle';
 import type { RangeSource } from './range-source';
@@ -93,29 +94,97 @@ async function readLegacy(src: RangeSource): Promise<FormatInfo> {
   return { format: 'pytorch', kind: 'model', metadata, warnings };
 }
 
-/** Any pickle file (.pkl, .pickle, .joblib uncompressed): globals and safety only. */
+const COMPRESSED_HEAD = 1024 * 1024;
+const INFLATED_CAP = 16 * 1024 * 1024;
+/** Libraries whose pickled root object is a trained model. */
+const MODEL_LIBRARIES: Record<string, string> = {
+  sklearn: 'scikit-learn', xgboost: 'xgboost', lightgbm: 'lightgbm', catboost: 'catboost', statsmodels: 'statsmodels',
+  imblearn: 'imbalanced-learn', sktime: 'sktime', prophet: 'prophet', keras: 'keras', torch: 'pytorch',
+};
+const DATA_LIBRARIES: Record<string, string> = { pandas: 'pandas', numpy: 'numpy', scipy: 'scipy' };
+
+/**
+ * Any pickle file (.pkl, .pickle, .joblib): globals, safety, the root object's class and library.
+ * zlib/gzip-compressed joblib files are inflated (a bounded prefix) and scanned the same way; other
+ * compressions (bz2, xz, lz4) are only named.
+ */
 export async function readPlainPickle(src: RangeSource, format = 'pickle'): Promise<FormatInfo> {
   const warnings: string[] = [];
   const head = await readExact(src, 0, Math.min(src.size, 8), 'header');
   const compressed = sniffCompression(head);
-  if (compressed) {
-    return { format, kind: 'other', metadata: { compression: compressed, safety: { verdict: 'unknown', globals: [], dangerous: [], complete: false } }, warnings: [`${compressed}-compressed pickle: contents not inspected`] };
+  let buf: Uint8Array;
+  let prefixOnly: boolean;
+  const metadata: Record<string, unknown> = {};
+  const notInspected = (why: string): FormatInfo => ({
+    format,
+    kind: 'other',
+    metadata: { compression: compressed, safety: { verdict: 'unknown', globals: [], dangerous: [], complete: false } },
+    warnings: [`${compressed}-compressed pickle: ${why}`],
+  });
+  if (compressed === 'zlib' || compressed === 'gzip') {
+    const raw = await readExact(src, 0, Math.min(src.size, COMPRESSED_HEAD), 'compressed pickle');
+    const inflated = inflatePrefix(raw, compressed);
+    if (!inflated || inflated.bytes.length === 0) return notInspected('the stream could not be inflated (corrupt)');
+    buf = inflated.bytes;
+    prefixOnly = raw.length < src.size || inflated.capped;
+    metadata.compression = compressed;
+    if (!prefixOnly && !streamEnds(raw, compressed)) warnings.push(`the ${compressed} stream is truncated`);
+  } else if (compressed) {
+    return notInspected('contents not inspected');
+  } else {
+    const cap = Math.min(src.size, DATA_PKL_CAP);
+    buf = await readExact(src, 0, cap, 'pickle');
+    prefixOnly = cap < src.size;
   }
-  const cap = Math.min(src.size, DATA_PKL_CAP);
-  const buf = await readExact(src, 0, cap, 'pickle');
-  const scan = scanPickle(buf, 0, { prefixOnly: cap < src.size });
+  const scan = scanPickle(buf, 0, { prefixOnly });
   if (!scan.complete) pushStop(warnings, scan);
   if (scan.opcodes <= 1 && scan.stopped) throw new FormatError('not a pickle');
-  const metadata: Record<string, unknown> = { pickleProtocol: scan.protocol };
+  metadata.pickleProtocol = scan.protocol;
   const rootClass = scan.root instanceof PObj ? plain(scan.root.callable) : undefined;
-  if (rootClass) metadata.rootClass = rootClass;
+  // The first global of a pickled estimator is its class (protocol 2+ pickles build the root first).
+  const cls = typeof rootClass === 'string' ? rootClass : scan.globals[0];
+  if (typeof rootClass === 'string') metadata.rootClass = rootClass;
   else if (scan.globals[0]) metadata.firstGlobal = scan.globals[0];
+  const top = cls?.split('.')[0] ?? '';
+  const library = MODEL_LIBRARIES[top] ?? DATA_LIBRARIES[top];
+  if (library) metadata.library = library;
+  if (scan.globals.some((g) => g.startsWith('joblib.') || g.startsWith('sklearn.externals.joblib.'))) metadata.joblib = true;
   const counted = scan.root !== undefined ? countTensors(scan.root) : undefined;
   if (counted && counted.tensors > 0) Object.assign(metadata, { tensors: counted.tensors, parameters: counted.parameters, dtypes: counted.dtypes });
   const safety = safetyOf([scan]);
   metadata.safety = safety;
   if (safety.verdict === 'dangerous') warnings.unshift(`pickle imports dangerous globals: ${safety.dangerous.join(', ')}`);
-  return { format, kind: counted && counted.tensors > 0 ? 'model' : 'other', metadata, warnings };
+  const isModel = (counted && counted.tensors > 0) || (MODEL_LIBRARIES[top] !== undefined && top !== 'torch');
+  return { format, kind: isModel ? 'model' : 'other', metadata, warnings };
+}
+
+/** True when the whole compressed stream is there (it inflates with a proper end). */
+function streamEnds(raw: Uint8Array, kind: 'zlib' | 'gzip'): boolean {
+  try {
+    if (kind === 'zlib') inflateSync(raw, { maxOutputLength: INFLATED_CAP });
+    else gunzipSync(raw, { maxOutputLength: INFLATED_CAP });
+    return true;
+  } catch (err) {
+    return err instanceof RangeError; // over the cap is not truncation
+  }
+}
+
+/**
+ * Inflates as much of a (possibly truncated) zlib/gzip stream as fits the output cap: a shorter
+ * compressed prefix is tried when the output would exceed it (arrays of zeros compress 1000:1).
+ */
+function inflatePrefix(raw: Uint8Array, kind: 'zlib' | 'gzip'): { bytes: Uint8Array; capped: boolean } | null {
+  const opts = { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: INFLATED_CAP };
+  for (let n = raw.length; n >= 2; n = n > 64 ? Math.floor(n / 4) : 0) {
+    try {
+      const input = raw.subarray(0, n);
+      const out = kind === 'zlib' ? inflateSync(input, opts) : gunzipSync(input, opts);
+      return { bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), capped: n < raw.length };
+    } catch (err) {
+      if (!(err instanceof RangeError)) return null; // corrupt stream
+    }
+  }
+  return null;
 }
 
 function sniffCompression(h: Uint8Array): string | null {

@@ -1,5 +1,6 @@
 // Parses what a person types as "where are your models?" into a source location. Accepted:
 //   smb://[domain;][user@]host[:port]/share[/path]     \\host\share[\path]     an absolute local folder
+//   host/share[/path] and user@host/share (a name typed without smb://)
 // A password inside the URL is refused on purpose: it would end up in the catalog and in logs.
 import path from 'node:path';
 import { EngineError } from '../errors';
@@ -44,7 +45,13 @@ export function parseLocation(input: string): SourceLocation {
   }
   if (/^file:\/\//i.test(text)) return local(new URL(text).pathname);
   if (path.isAbsolute(text)) return local(text);
-  bad(`"${text}" is not a location Modelshelf understands. Use smb://nas/share, \\\\nas\\share or a full folder path.`);
+  // host/share[/path], as people type it after seeing the NAS's name. Only when the first part is
+  // clearly a computer (a dotted name or address, a port, or user@): "models/v1" stays a refused
+  // relative folder rather than a NAS called "models".
+  const hostShare = /^(?:([^@/\\\s]+)@)?([A-Za-z0-9][A-Za-z0-9.-]*)(:\d{1,5})?\/[^/]/.exec(text);
+  if (hostShare && (hostShare[1] || hostShare[3] || hostShare[2]!.includes('.'))) return parseSmbUrl(`smb://${text}`);
+  const hint = hostShare ? ` If ${hostShare[2]} is the NAS's name, type smb://${text}.` : '';
+  bad(`"${text}" is not a location Modelshelf understands. Use smb://nas/share, \\\\nas\\share or a full folder path.${hint}`);
 }
 
 function local(p: string): SourceLocation {

@@ -16,10 +16,17 @@ export interface SmbTarget {
 
 export async function openSmbTarget(t: SmbTarget, password: string | null): Promise<FileSource> {
   if (!t.user) {
-    throw new EngineError(
-      'INVALID_INPUT',
-      `Add your user name to the address, for example smb://yourname@${t.host}${t.port ? `:${t.port}` : ''}/${t.share}.`,
-    );
+    // No user name: log in as a guest, which NAS with guest access (Samba "map to guest") allow.
+    try {
+      return await openSmbSource({ host: t.host, port: t.port ?? undefined, share: t.share, subpath: t.subpath || undefined, user: '', password: '' });
+    } catch (err) {
+      if (!(err instanceof EngineError) || (err.code !== 'AUTH_FAILED' && err.code !== 'ACCESS_DENIED')) throw err;
+      throw new EngineError(
+        'AUTH_FAILED',
+        `${t.host} does not let guests open ${t.share}. Add your user name to the address, for example smb://yourname@${t.host}${t.port ? `:${t.port}` : ''}/${t.share}.`,
+        { cause: err },
+      );
+    }
   }
   if (password === null) {
     throw new EngineError('AUTH_FAILED', `Modelshelf needs the password for ${t.user} on ${t.host}.`);

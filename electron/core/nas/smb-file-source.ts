@@ -1,7 +1,8 @@
 // A FileSource over one SMB share (optionally a folder inside it), through our own SMB client.
 import { EngineError } from '../errors';
-import { checkRelativePath, type FileEntry, type FileSource, type SourceCounters } from './file-source';
+import { checkRelativePath, type FileEntry, type FileSource, type SourceChange, type SourceCounters } from './file-source';
 import { connectSmb, type SmbClient, type SmbShare } from './smb';
+import { Access } from './smb/constants';
 
 export interface SmbSourceOptions {
   host: string;
@@ -27,6 +28,7 @@ class SmbFileSource implements FileSource {
     private readonly client: SmbClient,
     private readonly share: SmbShare,
     private readonly root: string,
+    readonly readOnly: boolean,
   ) {}
 
   private full(path: string): string {
@@ -48,6 +50,32 @@ class SmbFileSource implements FileSource {
 
   async read(path: string, offset: number, length: number): Promise<Uint8Array> {
     return this.share.read(this.full(path), offset, length);
+  }
+
+  async writeFile(path: string, data: Uint8Array, opts: { overwrite: boolean }): Promise<void> {
+    await this.share.writeFile(this.full(path), data, opts);
+  }
+
+  async rename(from: string, to: string, opts: { replace: boolean }): Promise<void> {
+    await this.share.rename(this.full(from), this.full(to), opts);
+  }
+
+  async remove(path: string): Promise<void> {
+    if (checkRelativePathOrThrow(path) === '') throw new EngineError('INVALID_INPUT', `Refusing to delete the root of ${this.label}.`);
+    await this.share.remove(this.full(path));
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await this.share.mkdir(this.full(path));
+  }
+
+  async watch(dir: string, onChange: (change: SourceChange) => void): Promise<() => Promise<void>> {
+    const rootPrefix = this.root === '' ? '' : `${this.root}/`;
+    return this.share.watch(this.full(dir), (c) => {
+      // Share-relative → source-relative (every path reported lies under the watched folder).
+      const path = c.path === this.root ? '' : c.path.startsWith(rootPrefix) ? c.path.slice(rootPrefix.length) : c.path;
+      onChange({ kind: c.kind, path });
+    });
   }
 
   counters(): SourceCounters {
@@ -84,7 +112,13 @@ export async function openSmbSource(opts: SmbSourceOptions): Promise<FileSource>
       const st = await share.stat(root);
       if (!st.isDir) throw new EngineError('INVALID_INPUT', `${label} is a file, not a folder.`);
     }
-    return new SmbFileSource(label, client, share, root);
+    // Read-only when the share grants no writes, or this user may not add files to the root folder.
+    let readOnly = share.readOnly;
+    if (!readOnly) {
+      const mask = await share.access(root);
+      if (mask !== undefined) readOnly = (mask & Access.FILE_WRITE_DATA) === 0;
+    }
+    return new SmbFileSource(label, client, share, root, readOnly);
   } catch (e) {
     await client.close().catch(() => {});
     throw e;

@@ -10,7 +10,7 @@ const DATA_EXT = /\.(parquet|arrow|feather|csv|tsv|jsonl)$/i;
 const COLUMNAR_EXT = /\.(parquet|arrow|feather)$/i;
 const IMAGE_EXT = /\.(png|jpe?g|gif|bmp|webp|tiff?)$/i;
 const SHARD = /-\d{5}-of-\d{5}\.[a-z]+$/i;
-const VERSION_DIR = /^(v\d+(?:[._-]\d+)*|version[_-]?\d+|\d{4}-\d{2}-\d{2}(?:[_T-].*)?|rev[_-]?\d+)$/i;
+const VERSION_DIR = /^(v\d+(?:[._-]\d+)*|version[_-]?\d+|\d{4}-\d{2}-\d{2}(?:[_T-].*)?|rev[_-]?\d+|checkpoint[-_]\d+|final(?:[-_]v?\d+)?)$/i;
 
 interface Index {
   byPath: Map<string, StoredEntry>;
@@ -293,8 +293,14 @@ function datasets(ix: Index, items: GroupedItem[]): void {
     const kids = ix.children.get(dir.path) ?? [];
     const columnar = kids.filter((k) => !k.isDir && COLUMNAR_EXT.test(k.name) && !ix.claimed.has(k.path));
     const hfDataset = kids.some((k) => k.name === 'dataset_dict.json' || k.name === 'dataset_info.json');
+    const coco =
+      kids.find((k) => k.format === 'coco') ??
+      (ix.children.get(`${dir.path}/annotations`) ?? []).find((k) => k.format === 'coco');
+    const yolo = kids.find((k) => k.format === 'yolo-data');
     let format: string | null = null;
     const meta: Record<string, unknown> = {};
+    const classDirs = kids.filter((k) => k.isDir);
+    const imageCounts = classDirs.map((c) => (ix.children.get(c.path) ?? []).filter((f) => IMAGE_EXT.test(f.name)).length);
     if (hfDataset) format = 'hf-dataset';
     else if (columnar.length > 0) {
       format = formatOf(columnar[0]);
@@ -303,14 +309,16 @@ function datasets(ix: Index, items: GroupedItem[]): void {
       const columns = formatMeta(columnar[0]).columns;
       if (columns !== undefined) meta.columns = columns;
       meta.splits = columnar.map((f) => stem(f.name));
-    } else {
-      const classDirs = kids.filter((k) => k.isDir);
-      const counts = classDirs.map((c) => (ix.children.get(c.path) ?? []).filter((f) => IMAGE_EXT.test(f.name)).length);
-      if (classDirs.length >= 2 && counts.every((n) => n > 0)) {
-        format = 'images';
-        meta.classes = classDirs.map((c) => c.name).sort();
-        meta.images = counts.reduce((a, b) => a + b, 0);
-      }
+    } else if (classDirs.length >= 2 && imageCounts.every((n) => n > 0)) {
+      format = 'images';
+      meta.classes = classDirs.map((c) => c.name).sort();
+      meta.images = imageCounts.reduce((a, b) => a + b, 0);
+    } else if (coco) {
+      format = 'coco';
+      Object.assign(meta, formatMeta(coco));
+    } else if (yolo) {
+      format = 'yolo';
+      Object.assign(meta, formatMeta(yolo));
     }
     if (!format) continue;
     const files = unclaimed(ix, filesUnder(ix, dir.path));

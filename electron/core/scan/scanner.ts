@@ -10,6 +10,7 @@ import { readerFor, readFormat } from '../formats';
 import { type FileSource, fileRange, joinPath } from '../nas/file-source';
 import { groupEntries } from '../registry/group';
 import { lineageFromItems } from '../registry/lineage';
+import { indexRuns } from './runs-phase';
 import { parseSidecar, SIDECAR_CAP, sidecarKind } from '../registry/sidecar-files';
 import { makeIgnore, unsafeNameReason } from './ignore';
 
@@ -219,9 +220,19 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     // ---- 3. models, datasets, versions ----
     phase = 'grouping';
     progress(true);
-    const items = groupEntries(catalog.entriesForGrouping(sourceId));
+    const entries = catalog.entriesForGrouping(sourceId);
+    const items = groupEntries(entries);
     catalog.replaceItems(sourceId, generation, items);
-    catalog.replaceLineage(sourceId, lineageFromItems(items));
+
+    // ---- 4. training runs and their metrics (re-read only when one of their files changed) ----
+    const runEdges = await indexRuns({ catalog, source, sourceId, generation, signal, entries, readConcurrency, onRun: (path) => {
+      currentPath = path;
+      progress();
+    } });
+    checkCancelled();
+
+    // ---- 5. lineage and search ----
+    catalog.replaceLineage(sourceId, [...lineageFromItems(items), ...runEdges]);
     catalog.rebuildSearch(sourceId);
     stats.bytesRead = source.counters().bytesRead - bytesBefore;
     catalog.finishScan(scanId, 'done', stats);

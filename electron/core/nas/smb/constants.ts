@@ -87,13 +87,14 @@ export const ShareFlags = { ENCRYPT_DATA: 0x00008000 } as const;
 
 export const Access = {
   FILE_READ_DATA: 0x00000001, // = FILE_LIST_DIRECTORY on a folder
-  FILE_WRITE_DATA: 0x00000002,
-  FILE_APPEND_DATA: 0x00000004,
+  FILE_WRITE_DATA: 0x00000002, // = FILE_ADD_FILE on a folder
+  FILE_APPEND_DATA: 0x00000004, // = FILE_ADD_SUBDIRECTORY on a folder
   FILE_READ_EA: 0x00000008,
   FILE_WRITE_EA: 0x00000010,
   FILE_EXECUTE: 0x00000020,
   FILE_READ_ATTRIBUTES: 0x00000080,
   FILE_WRITE_ATTRIBUTES: 0x00000100,
+  FILE_DELETE_CHILD: 0x00000040,
   DELETE: 0x00010000,
   READ_CONTROL: 0x00020000,
   SYNCHRONIZE: 0x00100000,
@@ -104,7 +105,9 @@ export const ShareAccess = { READ: 1, WRITE: 2, DELETE: 4 } as const;
 export const CreateDisposition = { SUPERSEDE: 0, OPEN: 1, CREATE: 2, OPEN_IF: 3, OVERWRITE: 4, OVERWRITE_IF: 5 } as const;
 export const CreateOptions = {
   DIRECTORY_FILE: 0x00000001,
+  WRITE_THROUGH: 0x00000002,
   NON_DIRECTORY_FILE: 0x00000040,
+  DELETE_ON_CLOSE: 0x00001000,
   OPEN_REPARSE_POINT: 0x00200000,
 } as const;
 
@@ -126,14 +129,35 @@ export const FileInfoClass = {
   FileIdBothDirectoryInformation: 0x25,
   FileIdFullDirectoryInformation: 0x26,
   FileAllInformation: 0x12,
+  FileRenameInformation: 0x0a,
+  FileDispositionInformation: 0x0d,
   FileStandardInformation: 0x05,
 } as const;
+
+export const InfoType = { FILE: 1, FILESYSTEM: 2, SECURITY: 3, QUOTA: 4 } as const;
+
+/** CHANGE_NOTIFY CompletionFilter bits ([MS-SMB2] 2.2.35). */
+export const NotifyFilter = {
+  FILE_NAME: 0x001,
+  DIR_NAME: 0x002,
+  ATTRIBUTES: 0x004,
+  SIZE: 0x008,
+  LAST_WRITE: 0x010,
+  CREATION: 0x040,
+} as const;
+
+/** FILE_NOTIFY_INFORMATION Action values ([MS-FSCC] 2.7.1). */
+export const NotifyAction = { ADDED: 1, REMOVED: 2, MODIFIED: 3, RENAMED_OLD_NAME: 4, RENAMED_NEW_NAME: 5 } as const;
+
+/** Lease states ([MS-SMB2] 2.2.13.2.8). */
+export const LeaseState = { READ: 0x01, HANDLE: 0x02, WRITE: 0x04 } as const;
 
 export const QueryDirectoryFlags = { RESTART_SCANS: 0x01, RETURN_SINGLE_ENTRY: 0x02, INDEX_SPECIFIED: 0x04, REOPEN: 0x10 } as const;
 
 /** NTSTATUS values (as unsigned 32-bit numbers). */
 export const Status = {
   SUCCESS: 0x00000000,
+  NOTIFY_CLEANUP: 0x0000010b,
   PENDING: 0x00000103,
   NOTIFY_ENUM_DIR: 0x0000010c,
   BUFFER_OVERFLOW: 0x80000005,
@@ -163,6 +187,7 @@ export const Status = {
   PASSWORD_EXPIRED: 0xc0000071,
   ACCOUNT_DISABLED: 0xc0000072,
   DISK_FULL: 0xc000007f,
+  MEDIA_WRITE_PROTECTED: 0xc00000a2,
   INSUFFICIENT_RESOURCES: 0xc000009a,
   IO_TIMEOUT: 0xc00000b5,
   FILE_IS_A_DIRECTORY: 0xc00000ba,
@@ -175,6 +200,7 @@ export const Status = {
   DIRECTORY_NOT_EMPTY: 0xc0000101,
   NOT_A_DIRECTORY: 0xc0000103,
   CANCELLED: 0xc0000120,
+  CANNOT_DELETE: 0xc0000121,
   FILE_CLOSED: 0xc0000128,
   ACCOUNT_EXPIRED: 0xc0000193,
   USER_SESSION_DELETED: 0xc0000203,

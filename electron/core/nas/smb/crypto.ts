@@ -74,34 +74,53 @@ function cmacSubkeys(key: Uint8Array): [Buffer, Buffer] {
 
 /** AES-128-CMAC (RFC 4493). The bulk of the message goes through native AES-CBC. */
 export function aesCmac(key: Uint8Array, message: Uint8Array): Buffer {
+  return aesCmacParts(key, [message]);
+}
+
+/** AES-CMAC over the concatenation of `parts`, without concatenating them. */
+export function aesCmacParts(key: Uint8Array, parts: Uint8Array[]): Buffer {
   const [k1, k2] = cmacSubkeys(key);
-  const n = message.length;
+  const n = parts.reduce((a, p) => a + p.length, 0);
   const blocks = n === 0 ? 1 : Math.ceil(n / 16);
   const complete = n !== 0 && n % 16 === 0;
   const lastStart = (blocks - 1) * 16;
+  // Everything before the last block through AES-CBC (zero IV); keep its last output block.
+  const tailBytes = Buffer.alloc(16);
+  let tailLen = 0;
+  let prev: Buffer | undefined;
+  const c = lastStart > 0 ? createCipheriv('aes-128-cbc', key, Buffer.alloc(16)) : undefined;
+  c?.setAutoPadding(false);
+  let pos = 0;
+  for (const p of parts) {
+    const headEnd = Math.max(0, Math.min(p.length, lastStart - pos));
+    if (headEnd > 0) {
+      const out = c!.update(p.subarray(0, headEnd));
+      if (out.length >= 16) prev = out.subarray(out.length - 16);
+    }
+    if (headEnd < p.length) {
+      const rest = p.subarray(headEnd);
+      Buffer.from(rest.buffer, rest.byteOffset, rest.length).copy(tailBytes, tailLen);
+      tailLen += rest.length;
+    }
+    pos += p.length;
+  }
+  c?.final();
   const last = Buffer.alloc(16);
   if (complete) {
-    for (let i = 0; i < 16; i++) last[i] = message[lastStart + i]! ^ k1[i]!;
+    for (let i = 0; i < 16; i++) last[i] = tailBytes[i]! ^ k1[i]!;
   } else {
-    const rem = n - lastStart;
-    for (let i = 0; i < rem; i++) last[i] = message[lastStart + i]!;
-    last[rem] = 0x80;
+    tailBytes.copy(last, 0, 0, tailLen);
+    last[tailLen] = 0x80;
     for (let i = 0; i < 16; i++) last[i]! ^= k2[i]!;
   }
-  if (lastStart > 0) {
-    const c = createCipheriv('aes-128-cbc', key, Buffer.alloc(16));
-    c.setAutoPadding(false);
-    const enc = c.update(message.subarray(0, lastStart));
-    c.final();
-    for (let i = 0; i < 16; i++) last[i]! ^= enc[enc.length - 16 + i]!;
-  }
+  if (prev) for (let i = 0; i < 16; i++) last[i]! ^= prev[i]!;
   return aesEcbBlock(key, last);
 }
 
 /** AES-GMAC = AES-GCM with the message as additional data and nothing to encrypt. */
-export function aesGmac(key: Uint8Array, nonce12: Uint8Array, message: Uint8Array): Buffer {
-  const c = createCipheriv('aes-128-gcm', key, nonce12);
-  c.setAAD(message);
+export function aesGmac(key: Uint8Array, nonce12: Uint8Array, ...message: Uint8Array[]): Buffer {
+  const c = createCipheriv(key.length === 32 ? 'aes-256-gcm' : 'aes-128-gcm', key, nonce12);
+  for (const m of message) if (m.length > 0) c.setAAD(m);
   c.final();
   return c.getAuthTag();
 }
@@ -130,12 +149,12 @@ export function aeadEncrypt(
   if (alg === 'gcm') {
     const c = createCipheriv(`aes-${bits}-gcm` as 'aes-128-gcm', key, nonce);
     c.setAAD(aad);
-    const ciphertext = Buffer.concat([c.update(plaintext), c.final()]);
+    const ciphertext = joined(c.update(plaintext), c.final());
     return { ciphertext, tag: c.getAuthTag() };
   }
   const c = createCipheriv(`aes-${bits}-ccm` as 'aes-128-ccm', key, nonce, { authTagLength: 16 });
   c.setAAD(aad, { plaintextLength: plaintext.length });
-  const ciphertext = Buffer.concat([c.update(plaintext), c.final()]);
+  const ciphertext = joined(c.update(plaintext), c.final());
   return { ciphertext, tag: c.getAuthTag() };
 }
 
@@ -152,10 +171,15 @@ export function aeadDecrypt(
     const d = createDecipheriv(`aes-${bits}-gcm` as 'aes-128-gcm', key, nonce);
     d.setAuthTag(tag);
     d.setAAD(aad);
-    return Buffer.concat([d.update(ciphertext), d.final()]);
+    return joined(d.update(ciphertext), d.final());
   }
   const d = createDecipheriv(`aes-${bits}-ccm` as 'aes-128-ccm', key, nonce, { authTagLength: 16 });
   d.setAuthTag(tag);
   d.setAAD(aad, { plaintextLength: ciphertext.length });
-  return Buffer.concat([d.update(ciphertext), d.final()]);
+  return joined(d.update(ciphertext), d.final());
+}
+
+/** update() + final() output without copying when final() adds nothing (always, for GCM/CCM). */
+function joined(a: Buffer, b: Buffer): Buffer {
+  return b.length === 0 ? a : Buffer.concat([a, b]);
 }

@@ -10,6 +10,10 @@ export interface StatusContext {
   port?: number;
   share?: string;
   path?: string;
+  /** The user name, for access-denied messages about writes. */
+  user?: string;
+  /** The share grants this user no write access at all (tree connect maximal access). */
+  readOnlyShare?: boolean;
 }
 
 /** An SMB error reply. Keeps the raw status for code that branches on it. */
@@ -51,9 +55,12 @@ export function errorFromStatus(status: number, ctx: StatusContext = {}): SmbSta
       return mk('NOT_FOUND', `The NAS has no share called ${ctx.share ?? '(unknown)'}.`);
     case Status.ACCESS_DENIED:
     case Status.NETWORK_ACCESS_DENIED:
+    case Status.MEDIA_WRITE_PROTECTED:
+    case Status.CANNOT_DELETE:
+      if (ctx.readOnlyShare) return mk('ACCESS_DENIED', `This share is read-only for ${ctx.user ?? 'this account'}.`);
       return mk('ACCESS_DENIED', ctx.share !== undefined && ctx.path === undefined
         ? `This account may not open the share ${ctx.share}.`
-        : `This account may not ${ctx.op ?? 'open'} ${what}.`);
+        : `${ctx.user !== undefined ? `The account ${ctx.user}` : 'This account'} may not ${ctx.op ?? 'open'} ${what}.`);
     case Status.OBJECT_NAME_NOT_FOUND:
     case Status.OBJECT_PATH_NOT_FOUND:
     case Status.NO_SUCH_FILE:
@@ -71,6 +78,8 @@ export function errorFromStatus(status: number, ctx: StatusContext = {}): SmbSta
       return mk('CONFLICT', `${what} is in use by another program on the NAS.`);
     case Status.OBJECT_NAME_COLLISION:
       return mk('CONFLICT', `${what} already exists.`);
+    case Status.DIRECTORY_NOT_EMPTY:
+      return mk('CONFLICT', `${what} is a folder that is not empty.`);
     case Status.DELETE_PENDING:
       return mk('NOT_FOUND', `${what} is being deleted.`);
     case Status.NOT_SUPPORTED:

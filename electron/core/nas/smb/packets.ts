@@ -31,7 +31,7 @@ export interface HeaderFields {
   sessionId: bigint;
 }
 
-export function encodeHeader(h: {
+export interface HeaderToSend {
   command: number;
   creditCharge: number;
   creditRequest: number;
@@ -39,18 +39,26 @@ export function encodeHeader(h: {
   messageId: bigint;
   treeId: number;
   sessionId: bigint;
-}): Buffer {
-  const b = Buffer.alloc(HEADER_SIZE);
-  PROTOCOL_ID.copy(b, 0);
-  b.writeUInt16LE(64, 4);
-  b.writeUInt16LE(h.creditCharge, 6);
-  b.writeUInt16LE(h.command, 12);
-  b.writeUInt16LE(h.creditRequest, 14);
-  b.writeUInt32LE(h.flags >>> 0, 16);
-  b.writeBigUInt64LE(h.messageId, 24);
-  b.writeUInt32LE(h.treeId >>> 0, 36);
-  b.writeBigUInt64LE(h.sessionId, 40);
+}
+
+export function encodeHeader(h: HeaderToSend): Buffer {
+  const b = Buffer.allocUnsafe(HEADER_SIZE);
+  writeHeader(b, 0, h);
   return b;
+}
+
+/** Writes a sync SMB2 header at `off` (all 64 bytes, reserved fields zeroed). */
+export function writeHeader(b: Buffer, off: number, h: HeaderToSend): void {
+  b.fill(0, off, off + HEADER_SIZE);
+  b.writeUInt32BE(0xfe534d42, off);
+  b.writeUInt16LE(64, off + 4);
+  b.writeUInt16LE(h.creditCharge, off + 6);
+  b.writeUInt16LE(h.command, off + 12);
+  b.writeUInt16LE(h.creditRequest, off + 14);
+  b.writeUInt32LE(h.flags >>> 0, off + 16);
+  b.writeBigUInt64LE(h.messageId, off + 24);
+  b.writeUInt32LE(h.treeId >>> 0, off + 36);
+  b.writeBigUInt64LE(h.sessionId, off + 40);
 }
 
 export function parseHeader(b: Buffer, off = 0): HeaderFields {
@@ -74,6 +82,11 @@ export function parseHeader(b: Buffer, off = 0): HeaderFields {
 /** An SMB2 message as received: parsed header plus the raw bytes of this one message. */
 export interface SmbMessage extends HeaderFields {
   raw: Buffer;
+  /**
+   * READ replies read straight into the request's `readInto`: how many data bytes landed there
+   * (`raw` then ends where the data would start).
+   */
+  placed?: number;
 }
 
 function utf16(s: string): Buffer {
@@ -204,7 +217,7 @@ export function parseNegotiateResponse(m: SmbMessage): NegotiateResponse {
 
 export const DEFAULT_CIPHERS = [Cipher.AES128GCM, Cipher.AES128CCM];
 export const DEFAULT_SIGNING = [SigningAlgorithm.AES_GMAC, SigningAlgorithm.AES_CMAC, SigningAlgorithm.HMAC_SHA256];
-export const CLIENT_CAPABILITIES = Capabilities.LARGE_MTU | Capabilities.ENCRYPTION;
+export const CLIENT_CAPABILITIES = Capabilities.LARGE_MTU | Capabilities.ENCRYPTION | Capabilities.LEASING;
 
 // ---------------------------------------------------------------- SESSION_SETUP, LOGOFF, TREE_*
 
@@ -254,6 +267,12 @@ export function parseTreeConnectResponse(m: SmbMessage): { shareType: number; sh
 /** FileId of the previous request in a related compound. */
 export const RELATED_FILE_ID = Buffer.alloc(16, 0xff);
 
+export interface CreateContext {
+  /** 4-character tag, e.g. 'MxAc' (query maximal access) or 'RqLs' (request a lease). */
+  name: string;
+  data: Buffer;
+}
+
 export function createRequest(o: {
   name: string;
   desiredAccess: number;
@@ -261,12 +280,14 @@ export function createRequest(o: {
   shareAccess?: number;
   disposition?: number;
   fileAttributes?: number;
+  oplockLevel?: number;
+  contexts?: CreateContext[];
 }): Buffer {
   const name = utf16(o.name);
   const b = Buffer.alloc(56);
   b.writeUInt16LE(57, 0);
   b[2] = 0; // SecurityFlags
-  b[3] = 0; // RequestedOplockLevel: none
+  b[3] = o.oplockLevel ?? 0; // RequestedOplockLevel: none (0xFF = lease)
   b.writeUInt32LE(2, 4); // ImpersonationLevel: Impersonation
   b.writeUInt32LE(o.desiredAccess >>> 0, 24);
   b.writeUInt32LE(o.fileAttributes ?? 0, 28);
@@ -276,7 +297,104 @@ export function createRequest(o: {
   b.writeUInt16LE(HEADER_SIZE + 56, 44);
   b.writeUInt16LE(name.length, 46);
   // The buffer must hold at least one byte even for the share root (empty name).
-  return Buffer.concat([b, name.length > 0 ? name : Buffer.alloc(1)]);
+  const nameBuf = name.length > 0 ? name : Buffer.alloc(1);
+  if (!o.contexts || o.contexts.length === 0) return Buffer.concat([b, nameBuf]);
+  // Create contexts start 8-aligned (offsets count from the SMB2 header).
+  const ctxStart = pad8(HEADER_SIZE + 56 + nameBuf.length);
+  const ctx = encodeCreateContexts(o.contexts);
+  b.writeUInt32LE(ctxStart, 48);
+  b.writeUInt32LE(ctx.length, 52);
+  return Buffer.concat([b, nameBuf, Buffer.alloc(ctxStart - (HEADER_SIZE + 56 + nameBuf.length)), ctx]);
+}
+
+/** A chain of SMB2_CREATE_CONTEXT structures ([MS-SMB2] 2.2.13.2), each 8-aligned. */
+export function encodeCreateContexts(list: CreateContext[]): Buffer {
+  const parts: Buffer[] = [];
+  list.forEach((c, i) => {
+    const name = Buffer.from(c.name, 'latin1');
+    const dataOff = c.data.length > 0 ? pad8(16 + name.length) : 0;
+    const len = c.data.length > 0 ? dataOff + c.data.length : 16 + name.length;
+    const total = i < list.length - 1 ? pad8(len) : len;
+    const e = Buffer.alloc(total);
+    e.writeUInt32LE(i < list.length - 1 ? total : 0, 0); // Next
+    e.writeUInt16LE(16, 4); // NameOffset
+    e.writeUInt16LE(name.length, 6);
+    e.writeUInt16LE(dataOff, 10);
+    e.writeUInt32LE(c.data.length, 12);
+    name.copy(e, 16);
+    c.data.copy(e, dataOff);
+    parts.push(e);
+  });
+  return Buffer.concat(parts);
+}
+
+/** Create contexts of a CREATE response, by tag. */
+export function parseCreateContexts(m: SmbMessage): Map<string, Buffer> {
+  const b = m.raw;
+  const o = HEADER_SIZE;
+  const out = new Map<string, Buffer>();
+  if (b.length < o + 88) return out;
+  let off = b.readUInt32LE(o + 80);
+  const len = b.readUInt32LE(o + 84);
+  if (off === 0 || len === 0 || off + len > b.length) return out;
+  const end = off + len;
+  for (;;) {
+    if (off + 16 > end) break;
+    const next = b.readUInt32LE(off);
+    const nameOff = b.readUInt16LE(off + 4);
+    const nameLen = b.readUInt16LE(off + 6);
+    const dataOff = b.readUInt16LE(off + 10);
+    const dataLen = b.readUInt32LE(off + 12);
+    const name = b.toString('latin1', off + nameOff, off + nameOff + nameLen);
+    if (off + dataOff + dataLen <= end) out.set(name, b.subarray(off + dataOff, off + dataOff + dataLen));
+    if (next === 0) break;
+    off += next;
+  }
+  return out;
+}
+
+/** 'MxAc' response: QueryStatus, MaximalAccess. Undefined when absent or refused. */
+export function parseMaximalAccess(ctx: Map<string, Buffer>): number | undefined {
+  const d = ctx.get('MxAc');
+  if (!d || d.length < 8 || d.readUInt32LE(0) !== 0) return undefined;
+  return d.readUInt32LE(4);
+}
+
+/** 'RqLs' request: lease v1 (32 bytes, SMB 2.1) or v2 (52 bytes, SMB 3.x). */
+export function leaseContext(key: Buffer, state: number, v2: boolean): CreateContext {
+  const d = Buffer.alloc(v2 ? 52 : 32);
+  key.copy(d, 0);
+  d.writeUInt32LE(state, 16);
+  return { name: 'RqLs', data: d };
+}
+
+/** Granted lease state from a CREATE response's 'RqLs' context (0 when none). */
+export function parseLease(ctx: Map<string, Buffer>): { key: Buffer; state: number } | undefined {
+  const d = ctx.get('RqLs');
+  if (!d || d.length < 32) return undefined;
+  return { key: Buffer.from(d.subarray(0, 16)), state: d.readUInt32LE(16) };
+}
+
+/** Lease break notification ([MS-SMB2] 2.2.23.2), sent unsolicited with MessageId 0xFFFF…. */
+export function parseLeaseBreak(m: SmbMessage): { ackRequired: boolean; key: Buffer; current: number; next: number } | undefined {
+  const b = m.raw;
+  const o = HEADER_SIZE;
+  if (b.length < o + 44 || b.readUInt16LE(o) !== 44) return undefined;
+  return {
+    ackRequired: (b.readUInt32LE(o + 4) & 1) !== 0,
+    key: Buffer.from(b.subarray(o + 8, o + 24)),
+    current: b.readUInt32LE(o + 24),
+    next: b.readUInt32LE(o + 28),
+  };
+}
+
+/** Lease break acknowledgment ([MS-SMB2] 2.2.24.2). */
+export function leaseBreakAck(key: Buffer, state: number): Buffer {
+  const b = Buffer.alloc(36);
+  b.writeUInt16LE(36, 0);
+  key.copy(b, 8);
+  b.writeUInt32LE(state, 24);
+  return b;
 }
 
 export interface CreateResponse {
@@ -432,14 +550,77 @@ export function parseIoctlResponse(m: SmbMessage): Buffer {
   return b.subarray(off, off + len);
 }
 
-export function writeRequest(fileId: Buffer, offset: number, data: Buffer): Buffer {
+/** WRITE request body without the data: the transport sends `data` as the payload after it. */
+export function writeRequest(fileId: Buffer, offset: number, length: number): Buffer {
   const b = Buffer.alloc(48);
   b.writeUInt16LE(49, 0);
   b.writeUInt16LE(HEADER_SIZE + 48, 2);
-  b.writeUInt32LE(data.length, 4);
+  b.writeUInt32LE(length >>> 0, 4);
   b.writeBigUInt64LE(BigInt(offset), 8);
   fileId.copy(b, 16);
-  return Buffer.concat([b, data]);
+  return b;
+}
+
+/** Bytes the server wrote. */
+export function parseWriteResponse(m: SmbMessage): number {
+  const b = m.raw;
+  if (b.length < HEADER_SIZE + 8) throw new Error('SMB2: short WRITE response');
+  return b.readUInt32LE(HEADER_SIZE + 4);
+}
+
+export function flushRequest(fileId: Buffer): Buffer {
+  const b = Buffer.alloc(24);
+  b.writeUInt16LE(24, 0);
+  fileId.copy(b, 8);
+  return b;
+}
+
+export function setInfoRequest(o: { fileId: Buffer; infoType: number; infoClass: number; buffer: Buffer }): Buffer {
+  const b = Buffer.alloc(32);
+  b.writeUInt16LE(33, 0);
+  b[2] = o.infoType;
+  b[3] = o.infoClass;
+  b.writeUInt32LE(o.buffer.length, 4);
+  b.writeUInt16LE(HEADER_SIZE + 32, 8);
+  o.fileId.copy(b, 16);
+  return Buffer.concat([b, o.buffer]);
+}
+
+/** FILE_RENAME_INFORMATION_TYPE_2 ([MS-FSCC] 2.4.37.2): the target is a path from the share root. */
+export function fileRenameInformation(target: string, replace: boolean): Buffer {
+  const name = utf16(target);
+  const b = Buffer.alloc(Math.max(24, 20 + name.length));
+  b[0] = replace ? 1 : 0;
+  b.writeUInt32LE(name.length, 16);
+  name.copy(b, 20);
+  return b;
+}
+
+export function fileDispositionInformation(deletePending: boolean): Buffer {
+  return Buffer.from([deletePending ? 1 : 0]);
+}
+
+export interface NotifyRecord {
+  action: number;
+  /** Relative to the watched folder, '\\'-separated as sent. */
+  name: string;
+}
+
+/** FILE_NOTIFY_INFORMATION records ([MS-FSCC] 2.7.1). */
+export function parseFileNotifyInformation(buf: Buffer): NotifyRecord[] {
+  const out: NotifyRecord[] = [];
+  let off = 0;
+  for (;;) {
+    if (off + 12 > buf.length) break;
+    const next = buf.readUInt32LE(off);
+    const action = buf.readUInt32LE(off + 4);
+    const len = buf.readUInt32LE(off + 8);
+    if (off + 12 + len > buf.length) break;
+    out.push({ action, name: buf.toString('utf16le', off + 12, off + 12 + len) });
+    if (next === 0) break;
+    off += next;
+  }
+  return out;
 }
 
 /** FILETIME (100 ns since 1601) → ms since 1970. */

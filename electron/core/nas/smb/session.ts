@@ -15,7 +15,7 @@ import {
   dialectName,
   statusHex,
 } from './constants';
-import { aeadDecrypt, aeadEncrypt, aesCmac, aesGmac, constantTimeEqual, hmacSha256, sha512, smb3Kdf } from './crypto';
+import { aeadDecrypt, aeadEncrypt, aesCmac, aesCmacParts, aesGmac, constantTimeEqual, hmacSha256, sha512, smb3Kdf } from './crypto';
 import { errorFromStatus, smb1OnlyError } from './errors';
 import { decodeChallenge, encodeAuthenticate, encodeNegotiate, splitUser } from './ntlm';
 import {
@@ -36,33 +36,36 @@ const z = (s: string) => Buffer.from(`${s}\0`, 'latin1');
 
 export type SigningAlg = 'hmac-sha256' | 'aes-cmac' | 'aes-gmac';
 
-/** Signs / verifies one SMB2 message in place (signature field at 48..64). */
+/**
+ * Signs / verifies one SMB2 message in place (signature field at 48..64). `more` continues the message
+ * (the data of a READ reply that went straight into the caller's buffer).
+ */
 export function makeSigner(alg: SigningAlg, key: Buffer): Signer {
-  const compute = (msg: Buffer): Buffer => {
+  const compute = (msg: Buffer, more: Uint8Array[]): Buffer => {
     msg.fill(0, 48, 64);
     switch (alg) {
       case 'hmac-sha256':
-        return hmacSha256(key, msg).subarray(0, 16);
+        return hmacSha256(key, msg, ...more).subarray(0, 16);
       case 'aes-cmac':
-        return aesCmac(key, msg);
+        return more.length === 0 ? aesCmac(key, msg) : aesCmacParts(key, [msg, ...more]);
       case 'aes-gmac': {
         const nonce = Buffer.alloc(12);
         msg.copy(nonce, 0, 24, 32); // MessageId
         const flags = msg.readUInt32LE(16);
         const command = msg.readUInt16LE(12);
         nonce.writeUInt32LE(((flags & HeaderFlags.SERVER_TO_REDIR) !== 0 ? 1 : 0) | (command === Command.CANCEL ? 2 : 0), 8);
-        return aesGmac(key, nonce, msg);
+        return aesGmac(key, nonce, msg, ...more);
       }
     }
   };
   return {
     sign(msg) {
       msg.writeUInt32LE(msg.readUInt32LE(16) | HeaderFlags.SIGNED, 16);
-      compute(msg).copy(msg, 48);
+      compute(msg, []).copy(msg, 48);
     },
-    verify(msg) {
+    verify(msg, more = []) {
       const got = Buffer.from(msg.subarray(48, 64));
-      const want = compute(msg);
+      const want = compute(msg, more);
       got.copy(msg, 48);
       return constantTimeEqual(got, want);
     },
@@ -111,7 +114,11 @@ export interface SessionOptions {
   user: string;
   password: string;
   domain?: string;
-  signing?: 'auto' | 'required';
+  /**
+   * 'auto' (default): sign whenever the session is not a guest's. 'required': refuse a NAS that cannot
+   * sign. 'if-required': sign only when the NAS requires it (faster on a trusted LAN, no tamper check).
+   */
+  signing?: 'auto' | 'required' | 'if-required';
   encryption?: 'auto' | 'required';
   /** Restrict dialects (tests). */
   dialects?: number[];
@@ -246,7 +253,12 @@ export async function establishSession(t: SmbTransport, o: SessionOptions): Prom
   if (mustEncrypt && !encryptor) {
     throw new EngineError('UNSUPPORTED', 'The NAS requires encryption but offered no cipher Modelshelf speaks (AES-128-GCM/CCM over SMB 3).');
   }
-  if (!guest) t.signer = signer;
+  const sign = !guest && (signingRequired || o.signing !== 'if-required');
+  if (!guest) {
+    // Kept even when not signing everything: SMB 3.x TREE_CONNECT requests are always signed.
+    t.signer = signer;
+    t.signAll = sign;
+  }
   if (encryptor) t.encryptor = encryptor;
   t.encryptAll = mustEncrypt;
   t.onSmb1 = undefined;
@@ -254,7 +266,7 @@ export async function establishSession(t: SmbTransport, o: SessionOptions): Prom
     dialect,
     negotiate: neg,
     signingRequired,
-    signing: guest ? null : alg,
+    signing: sign ? alg : null,
     encrypted: mustEncrypt,
     cipher,
     guest,

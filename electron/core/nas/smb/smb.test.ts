@@ -301,6 +301,96 @@ describe('transport against a scripted server', () => {
     t.destroy();
   });
 
+  /** A server that runs `script(header, frame, reply)` for each request. */
+  async function scriptedServer(
+    script: (h: ReturnType<typeof parseHeader>, frame: Buffer, reply: (status: number, async: boolean, body: Buffer, messageId?: bigint) => void) => void,
+  ): Promise<number> {
+    server = createServer((sock) => {
+      let buf = Buffer.alloc(0);
+      sock.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+          const frame = buf.subarray(4, 4 + buf.readUInt32BE(0));
+          buf = buf.subarray(4 + frame.length);
+          const h = parseHeader(frame);
+          script(h, frame, (status, async, body, messageId = h.messageId) => {
+            const hdr = encodeHeader({ command: h.command, creditCharge: 1, creditRequest: 1, flags: HeaderFlags.SERVER_TO_REDIR | (async ? HeaderFlags.ASYNC_COMMAND : 0), messageId, treeId: 0, sessionId: 0n });
+            hdr.writeUInt32LE(status, 8);
+            const msg = Buffer.concat([hdr, body]);
+            const nb = Buffer.alloc(4);
+            nb.writeUInt32BE(msg.length);
+            if (!sock.destroyed) sock.write(Buffer.concat([nb, msg]));
+          });
+        }
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const addr = server.address();
+    return typeof addr === 'object' && addr ? addr.port : 0;
+  }
+
+  test('a timeout takes the connection down: everything in flight fails UNREACHABLE, later sends too', async () => {
+    const port = await scriptedServer((h, _f, reply) => {
+      if (h.messageId === 0n) reply(Status.SUCCESS, false, Buffer.from('first'));
+      // later requests: never answered
+    });
+    const t = await SmbTransport.connect('127.0.0.1', port, 300);
+    await t.request({ command: Command.ECHO, body: Buffer.from([4, 0, 0, 0]) });
+    const slow = t.request({ command: Command.ECHO, body: Buffer.from([4, 0, 0, 0]) }).catch((e) => e);
+    const longPoll = t.request({ command: Command.CHANGE_NOTIFY, body: Buffer.alloc(32) }, { timeoutMs: 0 }).catch((e) => e);
+    const e1 = await slow;
+    expect(e1.code).toBe('UNREACHABLE');
+    expect(e1.message).toContain('did not answer within 1 s');
+    expect((await longPoll).code).toBe('UNREACHABLE'); // no timeout of its own, but the connection is gone
+    expect(t.closed).toBe(true);
+    await expect(t.request({ command: Command.ECHO, body: Buffer.from([4, 0, 0, 0]) })).rejects.toMatchObject({ code: 'UNREACHABLE' });
+  });
+
+  test('an interim STATUS_PENDING restarts the timeout and is reported once', async () => {
+    const port = await scriptedServer((_h, _f, reply) => {
+      setTimeout(() => reply(Status.PENDING, true, Buffer.from([9, 0, 0, 0, 0, 0, 0, 0, 0])), 200);
+      setTimeout(() => reply(Status.SUCCESS, true, Buffer.from('late but fine')), 400);
+    });
+    const t = await SmbTransport.connect('127.0.0.1', port, 300);
+    let interims = 0;
+    const m = await t.request({ command: Command.READ, body: Buffer.alloc(49) }, { onInterim: () => interims++ });
+    expect(m.raw.subarray(64).toString()).toBe('late but fine');
+    expect(interims).toBe(1);
+    t.destroy();
+  });
+
+  test('bodies and payloads go out in one frame, compounds padded to 8 bytes; unsolicited messages reach the hook', async () => {
+    const frames: Buffer[] = [];
+    const port = await scriptedServer((h, frame, reply) => {
+      frames.push(Buffer.from(frame));
+      if (h.command === Command.WRITE) {
+        reply(Status.SUCCESS, false, Buffer.alloc(0), 0xffffffffffffffffn); // an unsolicited break first
+        reply(Status.SUCCESS, false, Buffer.from('w'));
+      }
+    });
+    const t = await SmbTransport.connect('127.0.0.1', port, 2000);
+    const unsolicited: number[] = [];
+    t.onUnsolicited = (m) => unsolicited.push(m.command);
+    const payload = Buffer.from('0123456789');
+    const [w] = await t.send([
+      { command: Command.WRITE, body: Buffer.from([1, 2, 3]), payload },
+    ]);
+    expect(w!.raw.subarray(64).toString()).toBe('w');
+    expect(unsolicited).toEqual([Command.WRITE]);
+    expect(frames[0]!.subarray(64).toString('hex')).toBe(`010203${payload.toString('hex')}`);
+    t.send([
+      { command: Command.CREATE, body: Buffer.from([7, 7, 7]) },
+      { command: Command.CLOSE, body: Buffer.from([8]), related: true },
+    ]).catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    const compound = frames[1]!;
+    expect(compound.readUInt32LE(20)).toBe(72); // 64 + 3, padded to 8
+    expect(compound.subarray(67, 72).equals(Buffer.alloc(5))).toBe(true);
+    expect(compound.readUInt32LE(72 + 16) & HeaderFlags.RELATED_OPERATIONS).toBe(HeaderFlags.RELATED_OPERATIONS);
+    expect(compound.length).toBe(72 + 65);
+    t.destroy();
+  });
+
   test('a request that gets no answer times out as UNREACHABLE', async () => {
     server = createServer(() => {});
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));

@@ -1,0 +1,82 @@
+// A Samba for one benchmark (the project's startSamba harness: loopback port, temp state, test user)
+// plus an smbclient auth file, so the reference tool never gets the password on its command line,
+// and smbd's CPU time (the server shares the 2 cores with the engine: it matters where time goes).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type SambaOptions, type SambaServer, startSamba } from '../../../electron/testing/samba';
+import { ensureSmbclient } from './proc';
+
+export interface SambaEnv {
+  server: SambaServer;
+  smbclient: string;
+  /** smbclient arguments that reach `share` as the test user. */
+  smbclientArgs(share: string): string[];
+  /** CPU ms used so far by smbd and its per-connection children (finished children included). */
+  smbdCpuMs(): number;
+  stop(): Promise<void>;
+}
+
+function statFields(pid: string): string[] | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm may contain spaces: fields start after the last ')'
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** CPU of every process in a process group (smbd runs in its own session), plus reaped children. */
+function groupCpuMs(pgid: number): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const f = statFields(pid);
+    // after ')' : state(0) ppid(1) pgrp(2) … utime(11) stime(12) cutime(13) cstime(14)
+    if (!f || Number(f[2]) !== pgid) continue;
+    ticks += Number(f[11]) + Number(f[12]);
+    if (Number(pid) === pgid) ticks += Number(f[13]) + Number(f[14]);
+  }
+  return ticks * 10; // USER_HZ = 100 on Linux
+}
+
+/** Processes started with this Samba's config file (smbd starts samba-dcerpcd in its own group). */
+function pidsUsingConfig(conf: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--configfile=${conf}`)) out.push(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+export async function startBenchSamba(opts: SambaOptions): Promise<SambaEnv> {
+  const smbclient = ensureSmbclient();
+  const server = await startSamba(opts);
+  const conf = path.join(server.root, 'smb.conf');
+  const auth = path.join(server.root, 'smbclient.auth');
+  writeFileSync(auth, `username = ${server.user}\npassword = ${server.password}\ndomain = MODELSHELF\n`, { mode: 0o600 });
+  const smbdPid = Number(readFileSync(path.join(server.root, 'pid', 'smbd.pid'), 'utf8').trim());
+  return {
+    server,
+    smbclient,
+    smbclientArgs: (share) => [`//127.0.0.1/${share}`, '-p', String(server.port), '-A', auth],
+    smbdCpuMs: () => groupCpuMs(smbdPid),
+    async stop() {
+      await server.stop();
+      // smbd may have started samba-dcerpcd helpers in their own process group; the harness's stop
+      // does not reach them. End exactly those this server started (matched by its config path).
+      for (const pid of pidsUsingConfig(conf)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+      }
+    },
+  };
+}

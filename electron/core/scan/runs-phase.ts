@@ -1,0 +1,107 @@
+// The scan step for training runs: find them in the file list, read the new or changed ones through
+// the run readers, store their metric series, link them to the versions they produced, and turn
+// what they say (datasets used, files produced, DVC pipelines) into lineage hints.
+import type { Catalog, StoredEntry } from '../catalog/catalog';
+import { RunsStore } from '../catalog/runs-store';
+import { EngineError } from '../errors';
+import type { FileSource } from '../nas/file-source';
+import type { EdgeHint, RefHint } from '../registry/lineage';
+import { detectRuns, readDvcLineage, readRun } from '../runs';
+import type { CatalogFile, LineageHint } from '../runs/types';
+
+export interface RunsPhaseOptions {
+  catalog: Catalog;
+  source: FileSource;
+  sourceId: number;
+  generation: number;
+  signal: AbortSignal;
+  entries: StoredEntry[];
+  readConcurrency: number;
+  onRun?: (path: string) => void;
+}
+
+function pathRef(p: string): RefHint {
+  return p.startsWith('external:') ? { kind: 'external', name: p.slice('external:'.length) } : { kind: 'path', path: p };
+}
+
+export async function indexRuns(opts: RunsPhaseOptions): Promise<EdgeHint[]> {
+  const { catalog, source, sourceId, generation, signal } = opts;
+  const store = new RunsStore(catalog.db);
+  const files: CatalogFile[] = opts.entries.map((e) => ({ path: e.path, isDir: e.isDir, size: e.size, mtimeMs: e.mtimeMs }));
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const known = store.fingerprints(sourceId);
+  const edges: EdgeHint[] = [];
+  const detected = detectRuns(files);
+
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (failure === null && next < detected.length) {
+      if (signal.aborted) throw new EngineError('CANCELLED', 'Indexing was cancelled.');
+      const run = detected[next++] as (typeof detected)[number];
+      const fingerprint = run.files
+        .map((p) => {
+          const f = byPath.get(p);
+          return f ? `${p}:${f.size}:${f.mtimeMs}` : `${p}:-`;
+        })
+        .join('|');
+      const runRef: RefHint = { kind: 'run', path: run.path };
+      if (known.get(run.path) === fingerprint) {
+        store.touch(sourceId, run.path, generation);
+        continue;
+      }
+      opts.onRun?.(run.path);
+      try {
+        const parsed = await readRun(source, run);
+        store.save(sourceId, generation, run.path, parsed, fingerprint);
+        for (const input of parsed.inputs) {
+          const from: RefHint = input.path ? { kind: 'path', path: input.path } : { kind: 'external', name: input.name };
+          edges.push({ from, to: runRef, relation: 'trained-on', evidence: input.evidence, confidence: 1 });
+        }
+        for (const out of parsed.outputs) {
+          edges.push({ from: runRef, to: { kind: 'path', path: out.path }, relation: 'produced-by', evidence: out.evidence, confidence: 1 });
+        }
+      } catch (err) {
+        if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED' || err.code === 'CANCELLED')) {
+          failure = err;
+        }
+        // Anything else: the run stays as it was (or absent) and is retried next scan.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.readConcurrency, detected.length)) }, worker));
+  if (failure !== null) throw failure;
+  if (signal.aborted) throw new EngineError('CANCELLED', 'Indexing was cancelled.');
+  store.deleteStale(sourceId, generation);
+  store.linkVersions(sourceId);
+
+  // Runs whose metrics were not re-read still contribute their version links (stored) — and their
+  // lineage edges come from the version_run links below, so unchanged runs lose nothing.
+  const links = catalog.db
+    .prepare(
+      `SELECT r.path AS run_path, vr.evidence, i.kind, i.path AS item_path, v.label
+       FROM version_run vr JOIN run r ON r.id = vr.run_id JOIN version v ON v.id = vr.version_id JOIN item i ON i.id = v.item_id
+       WHERE r.source_id = ?`,
+    )
+    .all(sourceId) as Array<{ run_path: string; evidence: string; kind: 'model' | 'dataset'; item_path: string; label: string }>;
+  for (const l of links) {
+    edges.push({
+      from: { kind: 'run', path: l.run_path },
+      to: { kind: 'version', itemKind: l.kind, itemPath: l.item_path, label: l.label },
+      relation: 'produced-by',
+      evidence: l.evidence,
+      confidence: l.evidence.startsWith('MLflow') ? 1 : 0.8,
+    });
+  }
+
+  let dvc: LineageHint[] = [];
+  try {
+    dvc = await readDvcLineage(source, files);
+  } catch (err) {
+    if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED')) throw err;
+  }
+  for (const h of dvc) {
+    edges.push({ from: pathRef(h.from), to: pathRef(h.to), relation: h.relation, evidence: h.evidence, confidence: 1 });
+  }
+  return edges;
+}

@@ -1,0 +1,172 @@
+// Export and the team's registry on the command line: export, alias, stage, tag, note, activity.
+// Models are named as people say them: "churn-classifier@3", "churn-classifier@production",
+// "churn-classifier@latest" (alias = the team's or MLflow's).
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { ActivityEntry, AnnotationKind, ExportProgress, ExportResult, ItemDetail, ItemVersion } from '../../shared/contract';
+import { formatBytes } from '../../shared/format';
+import { type CliCommand, type CliContext, Failure, UsageError } from './cli-types';
+
+const LAYOUTS = ['bundle', 'hf', 'mlflow', 'lmstudio'] as const;
+
+/** "name[@version|alias|latest]" → the item (with team annotations) and, if asked for, one version. */
+export async function resolveRef(ctx: CliContext, ref: string): Promise<{ item: ItemDetail; version: ItemVersion | null }> {
+  const at = ref.lastIndexOf('@');
+  const name = (at > 0 ? ref.slice(0, at) : ref).trim();
+  const wanted = at > 0 ? ref.slice(at + 1).trim() : null;
+  if (name === '' || wanted === '') throw new UsageError(`"${ref}" is not a model: write it as name or name@version.`);
+  const items = await ctx.call('library.list', {});
+  const byName = items.filter((i) => i.name.toLowerCase() === name.toLowerCase() || i.path === name);
+  const matches = byName.length > 1 ? byName.filter((i) => i.kind === 'model') : byName;
+  if (matches.length === 0) throw new Failure(`No model or dataset is called "${name}". See: modelshelf ls`);
+  if (matches.length > 1) {
+    throw new Failure(`"${name}" is ${matches.length} models (${matches.map((m) => `${m.sourceName}:${m.path}`).join(', ')}); use its path instead.`);
+  }
+  const item = await ctx.call('library.get', { id: (matches[0] as { id: number }).id });
+  if (wanted === null) return { item, version: null };
+  const w = wanted.toLowerCase();
+  const version =
+    (w === 'latest' ? item.versions[0] : undefined) ??
+    item.versions.find((v) => v.label.toLowerCase() === w) ??
+    item.versions.find((v) => v.label.toLowerCase() === `v${w}` || `v${v.label.toLowerCase()}` === w) ??
+    item.versions.find((v) => v.aliases.some((a) => a.toLowerCase() === w)) ??
+    item.versions.find((v) => v.stage?.toLowerCase() === w);
+  if (!version) {
+    throw new Failure(`${item.name} has no version, alias or stage "${wanted}". Versions: ${item.versions.map((v) => v.label).join(', ')}.`);
+  }
+  return { item, version };
+}
+
+function progressLine(p: ExportProgress): string {
+  const pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 100;
+  const eta = p.etaSeconds === null ? '' : `, ${p.etaSeconds} s left`;
+  return `${p.phase} ${pct}% (${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}, ${formatBytes(p.rate)}/s${p.phase === 'copying' ? eta : ''}) ${p.currentFile}`;
+}
+
+function annotateCommand(kind: AnnotationKind, help: string, needsVersion: boolean): CliCommand {
+  return {
+    name: kind === 'alias' ? 'alias' : kind,
+    help,
+    options: { remove: { type: 'boolean' } },
+    async run(ctx) {
+      const [ref, ...rest] = ctx.positionals;
+      const value = rest.join(' ').trim();
+      if (!ref || value === '') throw new UsageError(`${kind} takes a model and a ${kind === 'note' ? 'text' : 'name'}.`);
+      if (kind !== 'note' && rest.length > 1 && kind !== 'stage') throw new UsageError(`${kind} takes one name (quote it if it has spaces).`);
+      const { item, version } = await resolveRef(ctx, ref);
+      if (needsVersion && !version) throw new UsageError(`Say which version: ${item.name}@<version>.`);
+      const result = await ctx.call('annotations.set', {
+        itemId: item.id,
+        versionLabel: version?.label,
+        kind,
+        value,
+        remove: ctx.values.remove === true,
+      });
+      if (ctx.json) ctx.printJson(result);
+      else {
+        const target = version ? `${item.name} ${version.label}` : item.name;
+        ctx.out(`${ctx.values.remove ? 'Removed' : 'Saved'} ${kind} ${kind === 'note' ? '' : `"${value}" `}${ctx.values.remove ? 'from' : 'on'} ${target}.`);
+      }
+      return 0;
+    },
+  };
+}
+
+export const exportCommands: CliCommand[] = [
+  {
+    name: 'export',
+    help: `  export <model>@<version|alias|latest> --to DIR [--zip] [--layout bundle|hf|mlflow|lmstudio] [--overwrite] [--json]
+                                Copy a version to DIR with a model card, metrics.csv, lineage.json and
+                                MANIFEST.sha256 (checked after copying). Interrupted exports resume.`,
+    options: { to: { type: 'string' }, zip: { type: 'boolean' }, layout: { type: 'string' }, overwrite: { type: 'boolean' } },
+    async run(ctx) {
+      if (ctx.positionals.length !== 1) throw new UsageError('export takes one model, for example churn-classifier@3.');
+      if (typeof ctx.values.to !== 'string' || ctx.values.to === '') throw new UsageError('Say where to: --to DIR.');
+      const layout = ctx.values.layout ?? 'bundle';
+      if (!LAYOUTS.includes(layout as (typeof LAYOUTS)[number])) throw new UsageError(`--layout is one of ${LAYOUTS.join(', ')}.`);
+      ctx.allowPasswordPrompt();
+      const { item, version } = await resolveRef(ctx, ctx.positionals[0] as string);
+      if (!version) throw new UsageError(`Say which version: ${item.name}@<version>, @<alias> or @latest.`);
+      const exportId = randomUUID();
+      const live = process.stderr.isTTY;
+      let last = 0;
+      const off = ctx.engine.onEvent((e) => {
+        if (e.event !== 'export.progress') return;
+        const p = e.payload as ExportProgress;
+        if (p.exportId !== exportId) return;
+        if (live) process.stderr.write(`\r\x1b[K${progressLine(p)}`.slice(0, (process.stderr.columns || 120) + 4));
+        else if (Date.now() - last > 2000) {
+          last = Date.now();
+          process.stderr.write(`${progressLine(p)}\n`);
+        }
+      });
+      const cancel = () => {
+        process.stderr.write('\nCancelling…\n');
+        void ctx.engine.call('export.cancel', { exportId });
+      };
+      process.once('SIGINT', cancel);
+      try {
+        const r = await ctx.engine.call('export.version', {
+          versionId: version.id,
+          destination: path.resolve(ctx.values.to),
+          layout: layout as (typeof LAYOUTS)[number],
+          zip: ctx.values.zip === true,
+          overwrite: ctx.values.overwrite === true,
+          exportId,
+        });
+        if (live) process.stderr.write('\r\x1b[K');
+        if (!r.ok) {
+          if (r.error.code === 'CANCELLED') throw new Failure('Export cancelled. Run the same command again to continue where it stopped.');
+          throw new Failure(r.error.message);
+        }
+        const result = r.value as ExportResult;
+        if (ctx.json) ctx.printJson(result);
+        else {
+          const resumed = result.resumedBytes > 0 ? `, ${formatBytes(result.resumedBytes)} of it from the interrupted export` : '';
+          ctx.out(
+            `Exported ${item.name} ${version.label} to ${result.path} (${result.files} files, ${formatBytes(result.bytes)}${resumed}) in ${(result.durationMs / 1000).toFixed(1)} s.`,
+          );
+          ctx.out(`Manifest sha256: ${result.sha256Manifest}`);
+        }
+        return 0;
+      } finally {
+        process.off('SIGINT', cancel);
+        off();
+      }
+    },
+  },
+  annotateCommand(
+    'alias',
+    `  alias <model>@<version> <alias> [--remove] [--json]
+                                Point a team alias (production, staging, …) at a version; it moves from
+                                wherever it was. Saved on the share for everyone.`,
+    true,
+  ),
+  annotateCommand('stage', '  stage <model>@<version> <stage> [--remove] [--json]\n                                Set the stage of a version (Staging, Production, Archived, …).', true),
+  annotateCommand('tag', '  tag <model>[@<version>] <tag> [--remove] [--json]\n                                Tag a model or one version.', false),
+  annotateCommand('note', '  note <model>[@<version>] <text…> [--json]\n                                Add a note to a model or one version (remove one: --remove with its id).', false),
+  {
+    name: 'activity',
+    help: `  activity [--model NAME] [--who USER] [--kind alias|stage|tag|note|link] [--limit N] [--json]
+                                Who changed what in the team registry, newest first.`,
+    options: { model: { type: 'string' }, who: { type: 'string' }, kind: { type: 'string' }, limit: { type: 'string' } },
+    async run(ctx) {
+      if (ctx.positionals.length > 0) throw new UsageError('activity takes no arguments; filter with --model, --who, --kind.');
+      const limit = ctx.values.limit === undefined ? 50 : Number(ctx.values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit is a number from 1 to 10000.');
+      const kind = ctx.values.kind;
+      if (kind !== undefined && !['alias', 'stage', 'tag', 'note', 'link'].includes(String(kind))) throw new UsageError('--kind is alias, stage, tag, note or link.');
+      const itemId = typeof ctx.values.model === 'string' ? (await resolveRef(ctx, ctx.values.model)).item.id : undefined;
+      const entries: ActivityEntry[] = await ctx.call('activity.list', {
+        itemId,
+        who: typeof ctx.values.who === 'string' ? ctx.values.who : undefined,
+        kind: kind as AnnotationKind | undefined,
+        limit,
+      });
+      if (ctx.json) ctx.printJson(entries);
+      else if (entries.length === 0) ctx.out('No team activity yet. Try: modelshelf alias <model>@<version> production');
+      else for (const e of entries) ctx.out(`${new Date(e.at).toISOString().slice(0, 16).replace('T', ' ')}\t${e.summary}`);
+      return 0;
+    },
+  },
+];

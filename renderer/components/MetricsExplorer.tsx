@@ -1,0 +1,132 @@
+// Charts for a set of runs (or the runs behind a set of versions): pick which metrics to draw; one
+// chart per metric, every run overlaid in it. Data comes downsampled by the engine.
+import { useEffect, useMemo, useState } from 'react';
+import type { MetricSeries } from '../../shared/contract';
+import type { ChartSeries } from '../lib/chart-data';
+import { useEngine } from '../state/hooks';
+import { ChartControls, type ChartSettings, DEFAULT_CHART_SETTINGS } from './ChartControls';
+import { MetricChart } from './MetricChart';
+
+export const MAX_POINTS = 2000;
+const MAX_KEYS = 6;
+const PREFERRED_KEYS = [/^loss$/i, /^train[_/]loss$/i, /^val[_/]loss$/i, /acc/i, /map/i];
+
+export function defaultKeys(keys: string[]): string[] {
+  for (const re of PREFERRED_KEYS) {
+    const hit = keys.find((k) => re.test(k));
+    if (hit) return [hit];
+  }
+  return keys.slice(0, 1);
+}
+
+/** One chart per metric key; each run a line in it. */
+export function seriesByKey(series: MetricSeries[], keys: string[]): Array<{ key: string; series: ChartSeries[] }> {
+  return keys.map((key) => ({
+    key,
+    series: series
+      .filter((s) => s.key === key)
+      .map((s) => ({ id: `run-${s.runId}`, label: s.runName, x: s.x, y: s.y })),
+  }));
+}
+
+export function MetricsExplorer({
+  source,
+  empty,
+}: {
+  source: { runIds: number[] } | { versionIds: number[] };
+  /** What to say when these runs recorded no metrics. */
+  empty: React.ReactNode;
+}) {
+  const keysQuery = useEngine('metrics.keys', source);
+  const allKeys = useMemo(() => (keysQuery.data ?? []).map((k) => k.key), [keysQuery.data]);
+  const [chosen, setChosen] = useState<string[] | null>(null);
+  const [settings, setSettings] = useState<ChartSettings>(DEFAULT_CHART_SETTINGS);
+
+  // Keep the user's choice where it still applies; otherwise start from a sensible metric.
+  const keys = useMemo(() => {
+    const kept = (chosen ?? []).filter((k) => allKeys.includes(k));
+    return kept.length > 0 ? kept : defaultKeys(allKeys);
+  }, [chosen, allKeys]);
+  useEffect(() => {
+    if (chosen && chosen.length > 0 && !chosen.some((k) => allKeys.includes(k)) && allKeys.length > 0) setChosen(null);
+  }, [chosen, allKeys]);
+
+  const seriesQuery = useEngine(
+    'metrics.series',
+    keys.length > 0 ? { ...source, keys, x: settings.x, maxPoints: MAX_POINTS } : null,
+  );
+  const charts = useMemo(() => seriesByKey(seriesQuery.data ?? [], keys), [seriesQuery.data, keys]);
+
+  function toggleKey(key: string) {
+    const current = keys;
+    if (current.includes(key)) {
+      if (current.length > 1) setChosen(current.filter((k) => k !== key));
+    } else if (current.length < MAX_KEYS) setChosen([...current, key]);
+  }
+
+  if (keysQuery.error) {
+    return (
+      <div className="banner error" role="alert">
+        Could not load the metrics: {keysQuery.error.message}
+      </div>
+    );
+  }
+  if (keysQuery.data === null) {
+    return (
+      <div className="chart-placeholder" aria-busy="true">
+        <span className="spinner" aria-hidden="true" /> Loading metrics…
+      </div>
+    );
+  }
+  if (allKeys.length === 0) return <>{empty}</>;
+
+  return (
+    <div className="metrics-explorer">
+      <fieldset className="key-picker">
+        <legend>Metrics to draw</legend>
+        <div className="chips">
+          {allKeys.map((key) => (
+            <button
+              key={key}
+              type="button"
+              className="chip toggle"
+              aria-pressed={keys.includes(key)}
+              data-testid="metric-key"
+              onClick={() => toggleKey(key)}
+            >
+              {key}
+            </button>
+          ))}
+        </div>
+      </fieldset>
+      <ChartControls settings={settings} onChange={setSettings} />
+      {seriesQuery.error && (
+        <div className="banner error" role="alert">
+          Could not load the chart: {seriesQuery.error.message}
+        </div>
+      )}
+      <div className="chart-grid" aria-busy={seriesQuery.loading}>
+        {charts.map((c) =>
+          seriesQuery.data === null ? (
+            <div key={c.key} className="chart-placeholder">
+              <span className="spinner" aria-hidden="true" /> Drawing {c.key}…
+            </div>
+          ) : c.series.length === 0 ? (
+            <div key={c.key} className="chart-placeholder">
+              No points recorded for {c.key} {settings.x === 'time' ? 'with a time' : ''}.
+            </div>
+          ) : (
+            <MetricChart
+              key={c.key}
+              title={c.key}
+              series={c.series}
+              xMode={settings.x}
+              smoothing={settings.smoothing}
+              logScale={settings.logScale}
+            />
+          ),
+        )}
+      </div>
+    </div>
+  );
+}
