@@ -40,7 +40,7 @@ test('add the Samba share, index it, and see its models', async ({ page }) => {
   await page.getByTestId('nav-models').click();
   const rows = page.getByTestId('library-row');
   await expect(rows.filter({ hasText: 'churn-classifier' })).toBeVisible({ timeout: 60_000 });
-  await expect(rows.filter({ hasText: 'sentiment-bert-small' })).toBeVisible();
+  await expect(rows.filter({ has: page.getByText('sentiment-bert-small', { exact: true }) })).toBeVisible();
   await expect(rows.filter({ hasText: 'tiny-llama-chat' })).toBeVisible();
   expect(await rows.count()).toBeGreaterThanOrEqual(5);
   await page.screenshot({ path: 'test-results/e2e/library.png', fullPage: true });

@@ -32,7 +32,7 @@ async function buildNode() {
       sourcemap: !entry.minify,
       minify: entry.minify === true,
       // Native and optional modules stay outside the bundle and are loaded from node_modules.
-      external: ['better-sqlite3', ...entry.external],
+      external: ['better-sqlite3', '@napi-rs/keyring', ...entry.external],
       logLevel: 'warning',
     });
   }

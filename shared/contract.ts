@@ -139,6 +139,7 @@ export interface LineageNode {
   runId?: number;
 }
 
+/** Edges point from origin to product: dataset → run → version → derived model. */
 export interface LineageEdge {
   from: string;
   to: string;
@@ -157,6 +158,9 @@ export interface LineageGraph {
 export interface MetricSeries {
   runId: number;
   runName: string;
+  /** When the series was asked for by version: which version's run it is. */
+  versionId?: number;
+  versionLabel?: string;
   key: string;
   /** Downsampled to at most maxPoints (min/max per bucket keeps spikes); x is step or ms since epoch. */
   x: number[];
@@ -275,6 +279,8 @@ export interface AppInfo {
   catalogPath: string;
   /** Where the built-in demo library lives once created (null until then). */
   demoPath: string | null;
+  /** A sensible default folder for exports (the user's Downloads folder, else home). */
+  downloadsDir: string;
   host: 'electron' | 'browser' | 'cli' | 'test';
 }
 

@@ -86,7 +86,17 @@ export class Insights {
     return rows.map((r) => ({ key: r.key, runIds: JSON.parse(r.runs) as number[] }));
   }
 
-  series(runIds: number[], keys: string[], x: 'step' | 'time', maxPoints: number): MetricSeries[] {
+  series(runIds: number[], keys: string[], x: 'step' | 'time', maxPoints: number, versionIds: number[] = []): MetricSeries[] {
+    const versionOfRun = new Map<number, { id: number; label: string }>();
+    if (versionIds.length > 0) {
+      const links = this.db
+        .prepare(
+          `SELECT vr.run_id, v.id, v.label FROM version_run vr JOIN version v ON v.id = vr.version_id
+           WHERE vr.version_id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(JSON.stringify(versionIds)) as Array<{ run_id: number; id: number; label: string }>;
+      for (const l of links) versionOfRun.set(l.run_id, { id: l.id, label: l.label });
+    }
     const rows = this.db
       .prepare(
         `SELECT s.id, s.run_id, s.key, s.count, r.name FROM metric_series s JOIN run r ON r.id = s.run_id
@@ -105,7 +115,16 @@ export class Insights {
         ys.push(value);
       }
       const d = downsampleMinMax(xs, ys, maxPoints);
-      return { runId: s.run_id, runName: s.name, key: s.key, x: d.x, y: d.y, total: s.count };
+      const version = versionOfRun.get(s.run_id);
+      return {
+        runId: s.run_id,
+        runName: s.name,
+        key: s.key,
+        x: d.x,
+        y: d.y,
+        total: s.count,
+        ...(version ? { versionId: version.id, versionLabel: version.label } : {}),
+      };
     });
   }
 

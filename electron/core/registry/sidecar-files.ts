@@ -104,6 +104,9 @@ export function parseSidecar(kind: SidecarKind, text: string): Record<string, un
       const body = fm ? text.slice(text.indexOf('---', 3) + 3) : text;
       const title = /^#\s+(.+)$/m.exec(body);
       if (title?.[1]) out.title = title[1].trim().slice(0, 200);
+      // The card text itself, for the model page (rendered there as sanitized Markdown).
+      const markdown = body.trim();
+      if (markdown) out.markdown = markdown.slice(0, 64 * 1024);
       return out;
     }
     case 'hparams':

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { AppInfo } from '../../../shared/contract';
 import { writeDemoLibrary } from '../demo/generate';
@@ -18,6 +19,7 @@ export function appHandlers(ctx: EngineContext): Pick<Handlers, 'app.info' | 'de
         dataDir: ctx.dataDir,
         catalogPath: path.join(ctx.dataDir, 'catalog.sqlite'),
         demoPath: existsSync(demo) ? demo : null,
+        downloadsDir: existsSync(path.join(os.homedir(), 'Downloads')) ? path.join(os.homedir(), 'Downloads') : os.homedir(),
         host: ctx.host,
       };
     },
