@@ -472,8 +472,13 @@ export class Catalog {
         }
         case 'path': {
           // The most specific thing that holds this path: a version, else an item, else a run.
+          // Datasets are referred to as themselves: their single "current" version says nothing more.
           let best: { ref: string; len: number } | null = null;
-          for (const v of versions) if (within(hint.path, v.path) && (!best || v.path.length > best.len)) best = { ref: `version:${v.id}`, len: v.path.length };
+          for (const v of versions) {
+            if (!within(hint.path, v.path) || (best && v.path.length <= best.len)) continue;
+            const itemId = itemByKey.get(`${v.kind}:${v.item_path}`);
+            best = { ref: v.kind === 'dataset' && itemId ? `item:${itemId}` : `version:${v.id}`, len: v.path.length };
+          }
           if (best) return best.ref;
           for (const i of items) if (within(hint.path, i.path) && (!best || i.path.length > best.len)) best = { ref: `item:${i.id}`, len: i.path.length };
           if (best) return best.ref;
