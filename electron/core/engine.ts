@@ -24,6 +24,7 @@ import { nasHandlers } from './rpc/nas-handlers';
 import { sourceHandlers } from './rpc/source-handlers';
 import { LiveUpdates } from './scan/live';
 import { runScan } from './scan/scanner';
+import { syncAnnotations } from './registry/annotations/sync';
 
 export { ENGINE_VERSION } from './rpc/app-handlers';
 
@@ -107,6 +108,11 @@ function scanManager(ctx: Omit<EngineContext, 'scans'>) {
     try {
       const source = await ctx.sources.open(row);
       const summary = await runScan({ catalog: ctx.catalog, source, sourceId: id, signal, onProgress: (p) => ctx.emit('scan.progress', p) });
+      // The team's aliases, stages, notes and links live in event logs on the share: fold them in
+      // after the scan (it rewrote the lineage those links join).
+      await syncAnnotations(ctx, id).catch((err: unknown) => {
+        console.warn(`Team notes on ${row.name} could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      });
       ctx.catalog.setSourceStatus(id, 'online', { seen: true, lastError: null });
       ctx.emit('scan.finished', { sourceId: id, result: { ok: true, summary } });
       ctx.emit('library.changed', { sourceId: id });
@@ -191,7 +197,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         ...(typeof liveOption === 'object' ? liveOption : {}),
         open: (id) => sources.open(sources.requireRow(id)),
         rescan: (id) => (scans as ScanManager).scan(id),
-        ignore: (change) => change.path.startsWith('.modelshelf/') && !change.path.startsWith('.modelshelf/events/'),
+        // Our own sidecar folder: a colleague's new annotation only needs the logs re-read, not a rescan.
+        ignore: (change, sourceId) => {
+          if (!change.path.startsWith('.modelshelf/')) return false;
+          if (change.path.startsWith('.modelshelf/events/')) void syncAnnotations(ctx, sourceId).catch(() => {});
+          return true;
+        },
       })
     : null;
   if (live) {

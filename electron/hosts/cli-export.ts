@@ -11,29 +11,9 @@ const LAYOUTS = ['bundle', 'hf', 'mlflow', 'lmstudio'] as const;
 
 /** "name[@version|alias|latest]" → the item (with team annotations) and, if asked for, one version. */
 export async function resolveRef(ctx: CliContext, ref: string): Promise<{ item: ItemDetail; version: ItemVersion | null }> {
-  const at = ref.lastIndexOf('@');
-  const name = (at > 0 ? ref.slice(0, at) : ref).trim();
-  const wanted = at > 0 ? ref.slice(at + 1).trim() : null;
-  if (name === '' || wanted === '') throw new UsageError(`"${ref}" is not a model: write it as name or name@version.`);
-  const items = await ctx.call('library.list', {});
-  const byName = items.filter((i) => i.name.toLowerCase() === name.toLowerCase() || i.path === name);
-  const matches = byName.length > 1 ? byName.filter((i) => i.kind === 'model') : byName;
-  if (matches.length === 0) throw new Failure(`No model or dataset is called "${name}". See: modelshelf ls`);
-  if (matches.length > 1) {
-    throw new Failure(`"${name}" is ${matches.length} models (${matches.map((m) => `${m.sourceName}:${m.path}`).join(', ')}); use its path instead.`);
-  }
-  const item = await ctx.call('library.get', { id: (matches[0] as { id: number }).id });
-  if (wanted === null) return { item, version: null };
-  const w = wanted.toLowerCase();
-  const version =
-    (w === 'latest' ? item.versions[0] : undefined) ??
-    item.versions.find((v) => v.label.toLowerCase() === w) ??
-    item.versions.find((v) => v.label.toLowerCase() === `v${w}` || `v${v.label.toLowerCase()}` === w) ??
-    item.versions.find((v) => v.aliases.some((a) => a.toLowerCase() === w)) ??
-    item.versions.find((v) => v.stage?.toLowerCase() === w);
-  if (!version) {
-    throw new Failure(`${item.name} has no version, alias or stage "${wanted}". Versions: ${item.versions.map((v) => v.label).join(', ')}.`);
-  }
+  const r = await ctx.call('library.resolve', { ref });
+  const item = await ctx.call('library.get', { id: r.itemId });
+  const version = r.versionId === null ? null : (item.versions.find((v) => v.id === r.versionId) ?? null);
   return { item, version };
 }
 

@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LibraryItem, ScanSummary, Source } from '../../shared/contract';
+import type { ItemDetail, LibraryItem, LineageGraph, MetricSeries, RunSummary, ScanSummary, Source } from '../../shared/contract';
 import { writeDemoLibrary } from '../core/demo/generate';
 import { createEngine } from '../core/engine';
 import type { Engine } from '../core/engine-api';
@@ -55,18 +55,60 @@ describe('engine over real Samba', () => {
     expect(first.ok).toBe(true);
     const s1 = (first as { value: ScanSummary }).value;
     expect(s1.files).toBeGreaterThan(100);
-    expect(s1.models).toBe(6);
-    expect(s1.datasets).toBe(3);
+    expect(s1.models).toBe(10);
+    expect(s1.datasets).toBe(7);
     // Headers, not files: far less than the share's size was read.
     expect(s1.bytesRead).toBeLessThan(s1.bytes);
 
     const list = await engine.call('library.list', { kind: 'model' });
     const names = (list as { value: LibraryItem[] }).value.map((i) => i.name).sort();
     expect(names).toEqual(
-      ['churn-classifier', 'defect-detector', 'sentiment-bert-small', 'shelf-detector', 'shelf-yolo', 'tiny-llama-chat'].sort(),
+      [
+        'churn-classifier',
+        'defect-detector',
+        'defect_classifier',
+        'sentiment-bert-small',
+        'sentiment-bert-small-lora',
+        'sentiment-bert-small-training',
+        'sentiment-distil',
+        'shelf-detector',
+        'shelf-yolo',
+        'tiny-llama-chat',
+      ].sort(),
+    );
+    const datasets = (await engine.call('library.list', { kind: 'dataset' })) as { value: LibraryItem[] };
+    expect(datasets.value.map((i) => i.name).sort()).toEqual(
+      ['churn-holdout-2026', 'customer-reviews', 'product-photos', 'reviews-prepared', 'sales-2025', 'shelf-coco', 'shelf-yolo'].sort(),
     );
     const churn = (list as { value: LibraryItem[] }).value.find((i) => i.name === 'churn-classifier');
     expect(churn).toMatchObject({ versionCount: 3, aliases: ['champion'], layout: 'mlflow-registry' });
+
+    // Runs, their metric series, and lineage from MLflow, DVC, cards and adapters.
+    const runs = (await engine.call('runs.list', {})) as { value: RunSummary[] };
+    expect(runs.value.map((r) => r.format).sort()).toEqual(
+      ['dvclive', 'hf-trainer', 'hf-trainer', 'keras-csv', 'lightning', 'lightning', 'mlflow', 'mlflow', 'mlflow', 'tensorboard', 'ultralytics'],
+    );
+    const churnDetail = (await engine.call('library.get', { id: churn?.id as number })) as { value: ItemDetail };
+    const v3 = churnDetail.value.versions.find((v) => v.label === '3');
+    const series = (await engine.call('metrics.series', { versionIds: [v3?.id as number], keys: ['loss'] })) as { value: MetricSeries[] };
+    expect(series.value).toHaveLength(1);
+    expect(series.value[0]).toMatchObject({ key: 'loss', total: 50, versionLabel: '3' });
+    const lineageOf = async (name: string) => {
+      const item = (await engine.call('library.list', {})) as { value: LibraryItem[] };
+      const id = item.value.find((i) => i.name === name)?.id as number;
+      const g = ((await engine.call('library.lineage', { itemId: id })) as { value: LineageGraph }).value;
+      const label = (ref: string) => g.nodes.find((n) => n.id === ref)?.label;
+      return g.edges.map((e) => `${label(e.from)} -${e.relation}-> ${label(e.to)}`);
+    };
+    expect(await lineageOf('churn-classifier')).toEqual(
+      expect.arrayContaining(['keen-elk-233 -produced-by-> churn-classifier 3', 'sales-2025 -trained-on-> keen-elk-233']),
+    );
+    expect(await lineageOf('sentiment-distil')).toEqual(
+      expect.arrayContaining(['reviews-prepared -trained-on-> sentiment-distil current', 'customer-reviews -derived-from-> reviews-prepared']),
+    );
+    expect(await lineageOf('sentiment-bert-small-lora')).toEqual(
+      expect.arrayContaining(['sentiment-bert-small -adapter-of-> sentiment-bert-small-lora current']),
+    );
 
     const second = (await engine.call('sources.scan', { id: source.id })) as { ok: true; value: ScanSummary };
     expect(second.value.filesRead).toBe(0);
@@ -132,7 +174,7 @@ describe('the modelshelf CLI over real Samba', () => {
     const scan = run(['scan', 'Team NAS', '--json']);
     expect(scan.status, scan.stderr).toBe(0);
     const summary = JSON.parse(scan.stdout) as ScanSummary;
-    expect(summary.models).toBe(6);
+    expect(summary.models).toBe(10);
 
     const ls = run(['ls', '--json']);
     expect(ls.status).toBe(0);

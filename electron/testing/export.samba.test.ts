@@ -181,7 +181,6 @@ describe('export over real Samba', () => {
 
     const line = `export throughput, 256 MiB (copy + sha256 + verify re-read + fsync): SMB ${mbps(BIG_BYTES, smbMs)} MiB/s (${smbMs} ms), smbclient get ${mbps(BIG_BYTES, getMs)} MiB/s (${getMs} ms), local folder ${mbps(BIG_BYTES, localMs)} MiB/s (${localMs} ms); SMB export / smbclient = ${(getMs / smbMs).toFixed(2)}`;
     console.log(line);
-    await writeFile(path.join(os.tmpdir(), 'modelshelf-export-throughput.txt'), `${line}\n`);
     // Loose floor: the export also hashes, fsyncs and re-reads everything; it must not be pathological.
     expect(getMs / smbMs).toBeGreaterThan(0.15);
   });

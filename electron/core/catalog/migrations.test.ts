@@ -80,6 +80,17 @@ describe('catalog migrations', () => {
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/annotation_by_target/);
   });
 
+  it('migration 4 adds a per-source derived cache that goes with its source', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 4));
+    db.prepare("INSERT INTO source (name, kind, url, created_at) VALUES ('a', 'local', '/a', 0)").run();
+    db.prepare("INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (1, 'dvc', 'f', '[]')").run();
+    expect(() => db.prepare("INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (1, 'dvc', 'g', '[]')").run()).toThrow(/UNIQUE|PRIMARY/);
+    db.prepare('DELETE FROM source WHERE id = 1').run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM derived_cache').get()).toEqual({ n: 0 });
+  });
+
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
     expect(migrate(db)).toBe(MIGRATIONS.length);

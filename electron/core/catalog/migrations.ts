@@ -234,4 +234,19 @@ CREATE TABLE annotation (
 CREATE INDEX annotation_by_target ON annotation (source_id, item_kind, item_path, version_label);
 `,
   },
+  {
+    id: 4,
+    name: 'derived-cache',
+    sql: `
+-- Results derived from a group of files (e.g. DVC pipeline lineage from dvc.yaml/dvc.lock/*.dvc),
+-- kept with the size+mtime fingerprint of those files so an unchanged rescan reads none of them.
+CREATE TABLE derived_cache (
+  source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  PRIMARY KEY (source_id, key)
+);
+`,
+  },
 ];

@@ -4,6 +4,7 @@
 import type { ItemDetail, ItemKind } from '../../../shared/contract';
 import type { Catalog } from '../catalog/catalog';
 import { EngineError } from '../errors';
+import { AnnotationStore } from './annotations/store';
 
 export function splitRef(ref: string): { name: string; version: string | null } {
   const at = ref.lastIndexOf('@');
@@ -13,13 +14,17 @@ export function splitRef(ref: string): { name: string; version: string | null } 
 
 export function resolveRef(catalog: Catalog, ref: string, kind?: ItemKind): { item: ItemDetail; versionId: number | null; versionLabel: string | null } {
   const { name, version } = splitRef(ref);
-  const matches = catalog.listLibrary({ kind }).filter((i) => i.name.toLowerCase() === name.toLowerCase());
+  if (name === '') throw new EngineError('INVALID_INPUT', `"${ref}" is not a model: write it as name or name@version.`);
+  const byName = catalog.listLibrary({ kind }).filter((i) => i.name.toLowerCase() === name.toLowerCase() || i.path === name);
+  // A model and a dataset may share a name (shelf-yolo the detector, shelf-yolo the data): prefer the model.
+  const matches = byName.length > 1 ? byName.filter((i) => i.kind === 'model') : byName;
   if (matches.length === 0) throw new EngineError('NOT_FOUND', `No model or dataset is called "${name}". See: modelshelf ls`);
   if (matches.length > 1) {
     const where = matches.map((m) => `${m.sourceName}:${m.path}`).join(', ');
-    throw new EngineError('CONFLICT', `"${name}" matches ${matches.length} items (${where}); rename one or use the app.`);
+    throw new EngineError('CONFLICT', `"${name}" matches ${matches.length} items (${where}); use its path instead.`);
   }
-  const item = catalog.getItem((matches[0] as { id: number }).id) as ItemDetail;
+  // With the team's aliases and stages from the share, not only the ones tools wrote.
+  const item = new AnnotationStore(catalog.db).annotateItem(catalog.getItem((matches[0] as { id: number }).id) as ItemDetail);
   if (version === null) return { item, versionId: null, versionLabel: null };
   const wanted = version.toLowerCase();
   const v =

@@ -14,7 +14,7 @@ export interface LiveOptions {
   /** Runs (or joins) an incremental scan. */
   rescan(sourceId: number, reason: string): Promise<unknown>;
   /** Ignore our own sidecar writes and other noise. */
-  ignore?(change: SourceChange): boolean;
+  ignore?(change: SourceChange, sourceId: number): boolean;
 }
 
 interface Watched {
@@ -60,7 +60,7 @@ export class LiveUpdates {
       const source = await this.opts.open(sourceId);
       if (!source.watch) return; // no notifications: the periodic rescan is all we have
       w.stop = await source.watch('', (change) => {
-        if (this.opts.ignore?.(change)) return;
+        if (this.opts.ignore?.(change, sourceId)) return;
         this.kick(sourceId, change.kind === 'overflow' ? `many changes under ${change.path || 'the share'}` : `${change.kind} ${change.path}`);
       });
     } catch {

@@ -94,11 +94,28 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<EdgeHint[]> {
     });
   }
 
+  // DVC pipelines: re-read only when one of the DVC files changed (a rescan with nothing changed
+  // must read nothing).
+  const dvcFiles = files.filter((f) => !f.isDir && /(^|\/)(dvc\.yaml|dvc\.lock|[^/]+\.dvc)$/.test(f.path));
+  const dvcFingerprint = dvcFiles.map((f) => `${f.path}:${f.size}:${f.mtimeMs}`).join('|');
+  const cached = catalog.db
+    .prepare("SELECT fingerprint, value_json FROM derived_cache WHERE source_id = ? AND key = 'dvc-lineage'")
+    .get(sourceId) as { fingerprint: string; value_json: string } | undefined;
   let dvc: LineageHint[] = [];
-  try {
-    dvc = await readDvcLineage(source, files);
-  } catch (err) {
-    if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED')) throw err;
+  if (cached && cached.fingerprint === dvcFingerprint) {
+    dvc = JSON.parse(cached.value_json) as LineageHint[];
+  } else if (dvcFiles.length > 0) {
+    try {
+      dvc = await readDvcLineage(source, files);
+      catalog.db
+        .prepare(
+          `INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (?, 'dvc-lineage', ?, ?)
+           ON CONFLICT (source_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, value_json = excluded.value_json`,
+        )
+        .run(sourceId, dvcFingerprint, JSON.stringify(dvc));
+    } catch (err) {
+      if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED')) throw err;
+    }
   }
   for (const h of dvc) {
     edges.push({ from: pathRef(h.from), to: pathRef(h.to), relation: h.relation, evidence: h.evidence, confidence: 1 });

@@ -251,6 +251,52 @@ describe('team annotations', () => {
     share.read = real;
   }, 20_000);
 
+  it('reads only what is new in a grown log, and all of a log that was rewritten', async () => {
+    const ctx = await newContext();
+    const peer = `${EVENTS_DIR}/ben-pc-00000002.jsonl`;
+    const line = (i: number) =>
+      eventLine({
+        id: `ben-${String(i).padStart(5, '0')}`,
+        at: new Date(Date.UTC(2026, 4, 1) + i).toISOString(),
+        atMs: Date.UTC(2026, 4, 1) + i,
+        who: 'ben',
+        machine: 'ben-pc-00000002',
+        action: 'tag.add',
+        target: { itemPath: 'datasets/reviews', itemKind: 'dataset' },
+        value: `t${i}`,
+      });
+    const put = (text: string) => {
+      share.files.set(peer, { data: new TextEncoder().encode(text), mtimeMs: (share.files.get(peer)?.mtimeMs ?? 0) + 1 });
+      share.dirs.add('.modelshelf').add(EVENTS_DIR);
+    };
+    let text = Array.from({ length: 2000 }, (_, i) => line(i)).join('');
+    put(text);
+    const read = async () => {
+      const before = share.counters().bytesRead;
+      const summary = await syncAnnotations(ctx, ctx.sourceId);
+      return { ...summary, bytes: share.counters().bytesRead - before };
+    };
+    expect(await read()).toMatchObject({ read: 1, events: 2000, bytes: text.length });
+    const added = line(2000) + line(2001);
+    text += added;
+    put(text);
+    const grown = await read();
+    expect(grown).toMatchObject({ read: 1, events: 2002 });
+    expect(grown.bytes).toBe(added.length + 256);
+    // A half-written last line is read again once it is complete.
+    const last = line(2002);
+    put(text + last.slice(0, 40));
+    expect(await read()).toMatchObject({ events: 2002 });
+    text += last;
+    put(text);
+    expect(await read()).toMatchObject({ events: 2003 });
+    // Rewritten (not appended): read whole; events already seen stay.
+    put(line(5000) + text.slice(line(0).length));
+    const rewritten = await read();
+    expect(rewritten.bytes).toBeGreaterThan(text.length);
+    expect(rewritten.events).toBe(2004);
+  });
+
   it('reads other desktops’ logs, skips lines it does not understand without touching them, and re-reads only changed logs', async () => {
     const ctx = await newContext();
     const other = eventLine({

@@ -111,7 +111,7 @@ export class AnnotationStore {
     const upsertLog = this.db.prepare(
       `INSERT INTO annotation_log (source_id, file, size, mtime_ms, tail_sha, events, bad_lines) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (source_id, file) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, tail_sha = excluded.tail_sha,
-         events = excluded.events, bad_lines = annotation_log.bad_lines + excluded.bad_lines`,
+         events = excluded.events, bad_lines = excluded.bad_lines`,
     );
     return this.db.transaction(() => {
       for (const c of read) {
