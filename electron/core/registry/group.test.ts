@@ -89,6 +89,25 @@ describe('groupEntries', () => {
     expect(items.every((i) => i.kind === 'model')).toBe(true);
   });
 
+  it('reads the Hugging Face hub cache: snapshots are versions, refs are aliases', () => {
+    const items = groupEntries(
+      tree([
+        ['hub/models--acme--tiny-bert/refs/main', { format: 'hf-cache-ref', metadata: { commit: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' } }],
+        ['hub/models--acme--tiny-bert/snapshots/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/config.json', { format: 'hf-config', metadata: { model_type: 'bert' } }],
+        ['hub/models--acme--tiny-bert/snapshots/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/model.safetensors', { format: 'safetensors' }],
+        ['hub/models--acme--tiny-bert/snapshots/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/config.json', { format: 'hf-config', metadata: { model_type: 'bert' } }],
+        ['hub/models--acme--tiny-bert/snapshots/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/model.safetensors', { format: 'safetensors' }],
+        ['hub/models--acme--tiny-bert/blobs/0123456789abcdef', { size: 100 }],
+      ]),
+    );
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ name: 'acme/tiny-bert', layout: 'huggingface-cache', format: 'safetensors' });
+    expect(items[0]?.versions.map((v) => [v.label, v.aliases])).toEqual([
+      ['aaaaaaaaaaaa', []],
+      ['bbbbbbbbbbbb', ['main']],
+    ]);
+  });
+
   it('finds datasets: parquet folders, image class folders, tables under data/', () => {
     const items = groupEntries(
       tree([

@@ -190,6 +190,40 @@ function resolveMlflowSource(ix: Index, mlrunsRoot: string, source: string): str
   return hit?.isDir ? candidate : null;
 }
 
+/**
+ * Hugging Face hub cache: models--<org>--<name>/snapshots/<commit>/… with refs/<branch> naming a
+ * commit. Each snapshot is a version (labelled by its short commit), the refs are its aliases.
+ */
+function hfCache(ix: Index, items: GroupedItem[]): void {
+  for (const e of ix.byPath.values()) {
+    const m = /^(models|datasets)--(.+)$/.exec(e.name);
+    if (!e.isDir || !m) continue;
+    const snapshots = (ix.children.get(`${e.path}/snapshots`) ?? []).filter((c) => c.isDir);
+    if (snapshots.length === 0) continue;
+    const refs = new Map<string, string[]>();
+    for (const r of ix.children.get(`${e.path}/refs`) ?? []) {
+      const commit = String(formatMeta(r).commit ?? '');
+      if (commit) refs.set(commit, [...(refs.get(commit) ?? []), r.name]);
+      ix.claimed.add(r.path);
+    }
+    snapshots.sort((a, b) => a.mtimeMs - b.mtimeMs || naturalCompare(a.name, b.name));
+    const versions = snapshots.map((snap) =>
+      versionFrom(ix, snap.name.slice(0, 12), snap.path, unclaimed(ix, filesUnder(ix, snap.path)), { aliases: refs.get(snap.name) ?? [] }),
+    );
+    // Blobs are the same bytes the snapshots point at: claim them so they are not listed again.
+    for (const f of filesUnder(ix, `${e.path}/blobs`)) ix.claimed.add(f.path);
+    const kind = m[1] === 'datasets' ? 'dataset' : 'model';
+    items.push({
+      kind,
+      name: (m[2] as string).replace(/--/g, '/'),
+      path: e.path,
+      layout: 'huggingface-cache',
+      format: versions.at(-1)?.format ?? 'folder',
+      versions,
+    });
+  }
+}
+
 /** Lightning: <project>/lightning_logs/version_<n>/{checkpoints/*.ckpt, hparams.yaml, metrics.csv}. */
 function lightning(ix: Index, items: GroupedItem[]): void {
   for (const e of ix.byPath.values()) {
@@ -387,6 +421,7 @@ export function groupEntries(entries: StoredEntry[]): GroupedItem[] {
   const ix = buildIndex(entries);
   const items: GroupedItem[] = [];
   mlflowRegistry(ix, items);
+  hfCache(ix, items);
   lightning(ix, items);
   ultralytics(ix, items);
   folders(ix, items);

@@ -47,7 +47,9 @@ export function shortName(name: string): string {
 /** Finds an item on the same source by name (or short hub name); else an external reference. */
 function refByName(items: GroupedItem[], name: string, kind: 'model' | 'dataset'): RefHint {
   const wanted = shortName(name);
-  const hit = items.find((i) => i.kind === kind && i.name.toLowerCase() === wanted);
+  const full = name.trim().toLowerCase();
+  // Hub-cache items carry the full "org/name"; folder items usually just "name".
+  const hit = items.find((i) => i.kind === kind && (i.name.toLowerCase() === full || i.name.toLowerCase() === wanted));
   return hit ? { kind: 'item', itemKind: hit.kind, itemPath: hit.path } : { kind: 'external', name };
 }
 

@@ -13,7 +13,8 @@ export type SidecarKind =
   | 'hf-config'
   | 'hf-adapter-config'
   | 'model-card'
-  | 'hparams';
+  | 'hparams'
+  | 'hf-cache-ref';
 
 /** Which sidecar a path is, or null. `path` is source-relative, '/'-separated. */
 export function sidecarKind(path: string): SidecarKind | null {
@@ -30,6 +31,7 @@ export function sidecarKind(path: string): SidecarKind | null {
   if (name === 'adapter_config.json') return 'hf-adapter-config';
   if (name === 'README.md' || name === 'README.MD' || name === 'readme.md') return 'model-card';
   if (name === 'hparams.yaml' || name === 'args.yaml') return 'hparams';
+  if (parent === 'refs' && /^(models|datasets)--/.test(grand)) return 'hf-cache-ref';
   return null;
 }
 
@@ -111,5 +113,7 @@ export function parseSidecar(kind: SidecarKind, text: string): Record<string, un
     }
     case 'hparams':
       return scalarsOnly(yamlData(text));
+    case 'hf-cache-ref':
+      return { commit: text.trim().slice(0, 64) };
   }
 }
