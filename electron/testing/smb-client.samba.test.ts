@@ -224,6 +224,76 @@ describe('default Samba (NTLMv2 only, SMB2+)', () => {
     console.log(`[bench] 1 GiB read: ${(1024 / ((performance.now() - t0) / 1000)).toFixed(0)} MiB/s`);
   });
 
+  test('[bench] 1 GiB stream() vs smbclient get, same run: signed, unsigned, encrypted', async () => {
+    const SIZE = 1024 * MiB;
+    const smbclient = (protection: string) => {
+      const t0 = performance.now();
+      const r = spawnSync(
+        'smbclient',
+        ['-p', String(samba.port), '//127.0.0.1/models', '-U', `${samba.user}%${samba.password}`, `--client-protection=${protection}`, '-c', 'get gib.bin /dev/null'],
+        { encoding: 'utf8' },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      return SIZE / MiB / ((performance.now() - t0) / 1000);
+    };
+    const PROBE_AT = 701 * MiB + 3; // inside one chunk
+    const probe = Buffer.from(await share.read('gib.bin', PROBE_AT, 64 * 1024));
+    const rows: string[] = [];
+    const ours: Record<string, number> = {};
+    for (const [mode, extra] of [
+      ['sign', {}],
+      ['off', { signing: 'if-required' as const }],
+      ['encrypt', { encryption: 'required' as const }],
+    ] as const) {
+      const c = await connectSmb({ host: samba.host, port: samba.port, user: samba.user, password: samba.password, ...extra });
+      try {
+        const s = await c.tree('models');
+        let bytes = 0;
+        let at = 0;
+        let probed = false;
+        // As export should: chunks read into a few recycled buffers (no GC churn in a big heap).
+        const pool = Array.from({ length: 6 }, () => Buffer.allocUnsafe(4 * MiB));
+        let next = 0;
+        const t0 = performance.now();
+        for await (const chunk of s.stream('gib.bin', { buffer: () => pool[next++ % pool.length]! })) {
+          // Spot check: the chunk holding the probe range matches what read() returned.
+          if (!probed && at <= PROBE_AT && at + chunk.length >= PROBE_AT + probe.length) {
+            expect(Buffer.from(chunk.subarray(PROBE_AT - at, PROBE_AT - at + probe.length)).equals(probe)).toBe(true);
+            probed = true;
+          }
+          at += chunk.length;
+          bytes += chunk.length;
+        }
+        ours[mode] = SIZE / MiB / ((performance.now() - t0) / 1000);
+        expect(bytes).toBe(SIZE);
+        expect(probed).toBe(true);
+        if (mode === 'sign') expect(c.signing).toBe('aes-gmac');
+        if (mode === 'off') expect(c.signing).toBeNull();
+        if (mode === 'encrypt') expect(c.encrypted).toBe(true);
+      } finally {
+        await c.close();
+      }
+      const theirs = smbclient(mode);
+      rows.push(`${mode.padEnd(7)} ours ${ours[mode]!.toFixed(0)} MiB/s, smbclient --client-protection=${mode} ${theirs.toFixed(0)} MiB/s`);
+    }
+    for (const r of rows) console.log(`[bench] 1 GiB stream ${r}`);
+    console.log(`[bench] encryption (AES-128-GCM) costs ${(100 * (1 - ours.encrypt! / ours.sign!)).toFixed(0)}% of signed throughput; signing (AES-GMAC) ${(100 * (1 - ours.sign! / ours.off!)).toFixed(0)}% of unsigned`);
+  });
+
+  test("signing: 'if-required' on a NAS that does not require it sends data unsigned, and everything still works", async () => {
+    const c = await connectSmb({ host: samba.host, port: samba.port, user: samba.user, password: samba.password, signing: 'if-required' });
+    try {
+      expect(c.signing).toBeNull();
+      expect(c.signingRequired).toBe(false);
+      const s = await c.tree('models'); // TREE_CONNECT itself is signed, as SMB 3.1.1 demands
+      expect((await s.list('sub')).map((e) => e.name)).toEqual(['deeper']);
+      expect(Buffer.from(await s.read('ranged.bin', 10, 2 * MiB)).equals(RANGED.subarray(10, 10 + 2 * MiB))).toBe(true);
+      expect((await c.listShares()).map((x) => x.name).sort()).toEqual(['models', 'ro']);
+    } finally {
+      await c.close();
+    }
+  });
+
   test('several folders and reads at once on one connection', async () => {
     const [a, b, c, d] = await Promise.all([share.list('many'), share.list('uni'), share.read('ranged.bin', 5, 10), share.stat('big.bin')]);
     expect(a.length).toBe(3000);
@@ -322,6 +392,20 @@ describe.each([
       ? [undefined, Dialect.SMB300]
       : [undefined, Dialect.SMB202, Dialect.SMB210, Dialect.SMB300, Dialect.SMB302];
 
+  if (globalOptions[0]!.includes('mandatory')) {
+    test("signing: 'if-required' still signs everything when the NAS requires it", async () => {
+      const c = await connectSmb({ host: samba.host, port: samba.port, user: samba.user, password: samba.password, signing: 'if-required' });
+      try {
+        expect(c.signingRequired).toBe(true);
+        expect(c.signing).toBe('aes-gmac');
+        const s = await c.tree('models');
+        expect(Buffer.from(await s.read('ranged.bin', 11, 2 * MiB)).equals(RANGED.subarray(11, 11 + 2 * MiB))).toBe(true);
+      } finally {
+        await c.close();
+      }
+    });
+  }
+
   test.each(dialects)('lists and reads, verified (dialect %s)', async (d) => {
     const c = await connectSmb({ host: samba.host, port: samba.port, user: samba.user, password: samba.password, ...(d ? { dialects: [d] } : {}) });
     try {
@@ -346,4 +430,140 @@ describe.each([
       expect(err.message).toContain('0xC00000BB');
     });
   }
+});
+
+describe.each([
+  ['AES-256-GCM', 'aes-256-gcm'],
+  ['AES-256-CCM', 'aes-256-ccm'],
+  ['AES-128-CCM', 'aes-128-ccm'],
+])('Samba encrypting with %s only', (algorithm, name) => {
+  let samba: SambaServer;
+  beforeAll(async () => {
+    samba = await startSamba({
+      globalOptions: ['smb encrypt = required', `server smb3 encryption algorithms = ${algorithm}`],
+      shares: [{ name: 'models', seed: async (d) => writeFile(join(d, 'ranged.bin'), RANGED) }],
+    });
+  });
+  afterAll(async () => {
+    await samba?.stop();
+  });
+
+  test(`negotiates ${name}; lists, reads, streams and writes`, async () => {
+    const c = await connectSmb({ host: samba.host, port: samba.port, user: samba.user, password: samba.password });
+    try {
+      expect(c.dialect).toBe('3.1.1');
+      expect(c.encrypted).toBe(true);
+      expect(c.cipher).toBe(name);
+      const s = await c.tree('models');
+      expect((await s.list('')).map((e) => e.name)).toEqual(['ranged.bin']);
+      expect(Buffer.from(await s.read('ranged.bin', 7, 2 * MiB + 9)).equals(RANGED.subarray(7, 7 + 2 * MiB + 9))).toBe(true);
+      const parts: Buffer[] = [];
+      for await (const p of s.stream('ranged.bin', { chunkSize: MiB })) parts.push(Buffer.from(p));
+      expect(Buffer.concat(parts).equals(RANGED)).toBe(true);
+      await s.writeFile('w.bin', RANGED.subarray(0, 1500 * 1024), { overwrite: false });
+      expect(Buffer.from(await s.read('w.bin', 0, 1500 * 1024)).equals(RANGED.subarray(0, 1500 * 1024))).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('listing a tree with many folders in flight', () => {
+  const GROUPS = 50;
+  const PER_GROUP = 20;
+  const FILES = 10;
+  let samba: SambaServer;
+  beforeAll(async () => {
+    samba = await startSamba({
+      shares: [
+        {
+          name: 'models',
+          seed: async (d) => {
+            for (let g = 0; g < GROUPS; g++) {
+              await Promise.all(
+                Array.from({ length: PER_GROUP }, async (_, f) => {
+                  const dir = join(d, `group-${g}`, `run-${f}`);
+                  await mkdir(dir, { recursive: true });
+                  await Promise.all(Array.from({ length: FILES }, (_, i) => writeFile(join(dir, `ckpt-${i}.bin`), 'x')));
+                }),
+              );
+            }
+          },
+        },
+      ],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await samba?.stop();
+  });
+
+  /** Breadth-first walk with `width` folders listed at once, like the scanner. */
+  async function walk(share: SmbShare, width: number): Promise<{ files: number; dirs: number }> {
+    const queue: string[] = [''];
+    let files = 0;
+    let dirs = 0;
+    let busy = 0;
+    let wake: (() => void) | undefined;
+    const worker = async () => {
+      for (;;) {
+        const dir = queue.shift();
+        if (dir === undefined) {
+          if (busy === 0) {
+            wake?.();
+            return;
+          }
+          await new Promise<void>((r) => {
+            const prev = wake;
+            wake = () => {
+              prev?.();
+              r();
+            };
+          });
+          continue;
+        }
+        busy++;
+        for (const e of await share.list(dir)) {
+          if (e.isDir) {
+            dirs++;
+            queue.push(dir === '' ? e.name : `${dir}/${e.name}`);
+          } else files++;
+        }
+        busy--;
+        const w = wake;
+        wake = undefined;
+        w?.();
+      }
+    };
+    await Promise.all(Array.from({ length: width }, worker));
+    return { files, dirs };
+  }
+
+  test('[bench] 16 folders at once on one connection: every entry, credits allow all 16 in flight; vs smbclient recurse ls', async () => {
+    const c = await connectSmb({ host: samba.host, port: samba.port, user: samba.user, password: samba.password });
+    try {
+      const s = await c.tree('models');
+      const t1 = performance.now();
+      const one = await walk(s, 1);
+      const ms1 = performance.now() - t1;
+      const t16 = performance.now();
+      const many = await walk(s, 16);
+      const ms16 = performance.now() - t16;
+      const expected = { files: GROUPS * PER_GROUP * FILES, dirs: GROUPS + GROUPS * PER_GROUP };
+      expect(one).toEqual(expected);
+      expect(many).toEqual(expected);
+      expect(c.counters().peakInFlight).toBeGreaterThanOrEqual(16 * 4); // 16 CREATE+QD+QD+CLOSE compounds
+      const t0 = performance.now();
+      const r = spawnSync('smbclient', ['-p', String(samba.port), '//127.0.0.1/models', '-U', `${samba.user}%${samba.password}`, '-c', 'recurse; ls'], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const msTheirs = performance.now() - t0;
+      expect(r.status).toBe(0);
+      console.log(
+        `[bench] list ${expected.dirs} folders / ${expected.files} files: ours 16 at once ${ms16.toFixed(0)} ms, one at a time ${ms1.toFixed(0)} ms; smbclient 'recurse; ls' ${msTheirs.toFixed(0)} ms`,
+      );
+    } finally {
+      await c.close();
+    }
+  });
 });

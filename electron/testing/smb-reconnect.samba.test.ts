@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { FileSource, SourceChange } from '../core/nas/file-source';
+import type { SourceChange } from '../core/nas/file-source';
 import { connectSmb, type SmbConnectOptions, type SmbCounters } from '../core/nas/smb';
 import { openSmbSource } from '../core/nas/smb-file-source';
 import { startSamba, type SambaServer } from './samba';

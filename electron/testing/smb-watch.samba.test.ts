@@ -26,7 +26,13 @@ function collector() {
       const t0 = performance.now();
       if (seen.some(pred)) return resolve(0);
       const timer = setTimeout(() => reject(new Error(`no matching change within ${ms} ms; last seen ${JSON.stringify(seen.slice(-5))}`)), ms);
-      waiters.push({ pred, resolve: () => (clearTimeout(timer), resolve(performance.now() - t0)) });
+      waiters.push({
+        pred,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(performance.now() - t0);
+        },
+      });
     });
   return { seen, on, until };
 }

@@ -40,7 +40,13 @@ function collector() {
     new Promise<void>((resolve, reject) => {
       if (seen.some(pred)) return resolve();
       const timer = setTimeout(() => reject(new Error(`no matching change within ${ms} ms; saw ${JSON.stringify(seen)}`)), ms);
-      waiters.push({ pred, resolve: () => (clearTimeout(timer), resolve()) });
+      waiters.push({
+        pred,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   return { seen, on, until };
 }

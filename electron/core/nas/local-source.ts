@@ -3,7 +3,7 @@
 // Writes are atomic: the data goes to a temp file next to the target, which is then renamed (replace)
 // or hard-linked (create-new: fails if the target appeared meanwhile) into place.
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { constants, type Dirent, type FSWatcher, type Stats, watch as fsWatch } from 'node:fs';
 import { access, link, lstat, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../errors';
@@ -312,7 +312,7 @@ function watchNative(full: string, base: string, emit: (c: SourceChange) => void
 type Snapshot = Map<string, string>;
 
 async function snapshot(full: string, out: Snapshot = new Map(), prefix = ''): Promise<Snapshot> {
-  let dirents;
+  let dirents: Dirent[];
   try {
     dirents = await readdir(path.join(full, prefix), { withFileTypes: true });
   } catch {

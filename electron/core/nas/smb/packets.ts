@@ -215,7 +215,8 @@ export function parseNegotiateResponse(m: SmbMessage): NegotiateResponse {
   return r;
 }
 
-export const DEFAULT_CIPHERS = [Cipher.AES128GCM, Cipher.AES128CCM];
+/** In order of preference (the NAS picks by its own preference among these). */
+export const DEFAULT_CIPHERS = [Cipher.AES128GCM, Cipher.AES256GCM, Cipher.AES128CCM, Cipher.AES256CCM];
 export const DEFAULT_SIGNING = [SigningAlgorithm.AES_GMAC, SigningAlgorithm.AES_CMAC, SigningAlgorithm.HMAC_SHA256];
 export const CLIENT_CAPABILITIES = Capabilities.LARGE_MTU | Capabilities.ENCRYPTION | Capabilities.LEASING;
 

@@ -72,7 +72,7 @@ export function makeSigner(alg: SigningAlg, key: Buffer): Signer {
   };
 }
 
-/** SMB 3 transform header ([MS-SMB2] 2.2.41) with AES-128-GCM or AES-128-CCM. */
+/** SMB 3 transform header ([MS-SMB2] 2.2.41) with AES-128/256-GCM or AES-128/256-CCM (key length picks 128/256). */
 export function makeEncryptor(cipher: number, encKey: Buffer, decKey: Buffer): Encryptor {
   const alg = cipher === Cipher.AES128GCM || cipher === Cipher.AES256GCM ? 'gcm' : 'ccm';
   const nonceLen = alg === 'gcm' ? 12 : 11;
@@ -230,7 +230,12 @@ export async function establishSession(t: SmbTransport, o: SessionOptions): Prom
   } else if (dialect === Dialect.SMB311) {
     signingKey = smb3Kdf(sessionKey, z('SMBSigningKey'), sessPreauth);
     alg = neg.signingAlgorithm === SigningAlgorithm.AES_GMAC ? 'aes-gmac' : neg.signingAlgorithm === SigningAlgorithm.HMAC_SHA256 ? 'hmac-sha256' : 'aes-cmac';
-    enc = { c2s: smb3Kdf(sessionKey, z('SMBC2SCipherKey'), sessPreauth), s2c: smb3Kdf(sessionKey, z('SMBS2CCipherKey'), sessPreauth) };
+    // AES-256 ciphers take 256-bit keys from the same KDF (L = 256); signing stays 128-bit.
+    const bits = neg.cipher === Cipher.AES256GCM || neg.cipher === Cipher.AES256CCM ? 256 : 128;
+    enc = {
+      c2s: smb3Kdf(sessionKey, z('SMBC2SCipherKey'), sessPreauth, bits),
+      s2c: smb3Kdf(sessionKey, z('SMBS2CCipherKey'), sessPreauth, bits),
+    };
   } else {
     signingKey = smb3Kdf(sessionKey, z('SMB2AESCMAC'), z('SmbSign'));
     alg = 'aes-cmac';
@@ -251,7 +256,7 @@ export async function establishSession(t: SmbTransport, o: SessionOptions): Prom
   const encryptor = enc && cipher !== 0 && !guest ? makeEncryptor(cipher, enc.c2s, enc.s2c) : undefined;
   const mustEncrypt = (sessionFlags & SessionFlags.ENCRYPT_DATA) !== 0 || o.encryption === 'required';
   if (mustEncrypt && !encryptor) {
-    throw new EngineError('UNSUPPORTED', 'The NAS requires encryption but offered no cipher Modelshelf speaks (AES-128-GCM/CCM over SMB 3).');
+    throw new EngineError('UNSUPPORTED', 'The NAS requires encryption but offered no cipher Modelshelf speaks (AES-128/256-GCM/CCM over SMB 3).');
   }
   const sign = !guest && (signingRequired || o.signing !== 'if-required');
   if (!guest) {

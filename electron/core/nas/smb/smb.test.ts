@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { EngineError } from '../../errors';
 import { toWirePath } from './client';
 import { Cipher, Command, HeaderFlags, Status } from './constants';
-import { aesCmac, rc4, smb3Kdf } from './crypto';
+import { aesCmac, aesCmacParts, rc4, smb3Kdf } from './crypto';
 import { errorFromStatus, networkError } from './errors';
 import {
   computeNtlmv2,
@@ -127,9 +127,14 @@ describe('crypto', () => {
     expect(signer.verify(msg)).toBe(false);
   });
 
-  test.each([Cipher.AES128GCM, Cipher.AES128CCM])('transform header round trip (cipher %i)', (cipher) => {
-    const a = Buffer.alloc(16, 1);
-    const b = Buffer.alloc(16, 2);
+  test.each([
+    [Cipher.AES128GCM, 16],
+    [Cipher.AES128CCM, 16],
+    [Cipher.AES256GCM, 32],
+    [Cipher.AES256CCM, 32],
+  ])('transform header round trip (cipher %i, %i-byte keys)', (cipher, keyLen) => {
+    const a = Buffer.alloc(keyLen, 1);
+    const b = Buffer.alloc(keyLen, 2);
     const client = makeEncryptor(cipher, a, b);
     const server = makeEncryptor(cipher, b, a);
     const plain = Buffer.from('an SMB2 message, encrypted');
@@ -139,6 +144,35 @@ describe('crypto', () => {
     expect(server.decrypt(frame).equals(plain)).toBe(true);
     frame[frame.length - 1]! ^= 1;
     expect(() => server.decrypt(frame)).toThrow(EngineError);
+    // The same keys cut to 128 bits do not decrypt a 256-bit frame (and vice versa).
+    const other = makeEncryptor(cipher, a.subarray(0, 16), b.subarray(0, 16));
+    if (keyLen === 32) expect(() => other.decrypt(client.encrypt(plain, 1n))).toThrow(EngineError);
+  });
+
+  test('AES-CMAC over parts equals AES-CMAC over the whole, at every split', () => {
+    const key = hex('2b7e151628aed2a6abf7158809cf4f3c');
+    const msg = Buffer.from(Array.from({ length: 77 }, (_, i) => (i * 37) & 0xff));
+    for (const n of [0, 15, 16, 17, 32, 63, 64, 76, 77]) {
+      const whole = aesCmac(key, msg.subarray(0, n));
+      for (let cut = 0; cut <= n; cut += 5) {
+        expect(aesCmacParts(key, [msg.subarray(0, cut), msg.subarray(cut, n)]).equals(whole), `${n}/${cut}`).toBe(true);
+      }
+    }
+  });
+
+  test.each(['hmac-sha256', 'aes-cmac', 'aes-gmac'] as const)('%s: a message verified in pieces (READ data placed elsewhere) checks the same', (alg) => {
+    const signer = makeSigner(alg, Buffer.alloc(16, 3));
+    const msg = Buffer.concat([
+      encodeHeader({ command: Command.READ, creditCharge: 1, creditRequest: 1, flags: HeaderFlags.SERVER_TO_REDIR, messageId: 9n, treeId: 1, sessionId: 2n }),
+      Buffer.alloc(16, 1),
+      Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff)),
+    ]);
+    signer.sign(msg);
+    const head = Buffer.from(msg.subarray(0, 80));
+    const data = Buffer.from(msg.subarray(80));
+    expect(signer.verify(head, [data])).toBe(true);
+    data[500]! ^= 1;
+    expect(signer.verify(head, [data])).toBe(false);
   });
 });
 

@@ -96,6 +96,8 @@ const STAGE_SIZE = 256 * 1024;
 /** Frames above this size get a buffer of their own (or go straight to their destination). */
 const BIG_FRAME = 64 * 1024;
 const READ_RESPONSE_FIXED = HEADER_SIZE + 16;
+/** Stage read size while READs with a destination are in flight. */
+const STAGE_BITE = 4096;
 
 export class SmbTransport {
   readonly host: string;
@@ -121,6 +123,8 @@ export class SmbTransport {
   onUnsolicited?: (m: SmbMessage) => void;
   /** performance.now() of the last byte sent or received (keepalive). */
   lastActivity = performance.now();
+  /** Most requests awaiting an answer at once (long polls excluded). */
+  peakInFlight = 0;
 
   private socket!: Socket;
   private closedError?: EngineError;
@@ -131,6 +135,8 @@ export class SmbTransport {
   private waiters: Waiter[] = [];
   /** Pending requests without a timeout (long polls): they bring no credits back soon. */
   private longPolls = 0;
+  /** Pending READs with a destination large enough to be placed. */
+  private placeable = 0;
 
   // Receive state: socket reads go into `stage`, or into the large frame being assembled, or straight
   // into a READ's destination (see nextBuffer / onRead).
@@ -140,6 +146,7 @@ export class SmbTransport {
   private frame?: Buffer;
   private frameFilled = 0;
   private placing?: Placement;
+  private cipherBuf = Buffer.alloc(0);
 
   private constructor(host: string, port: number, timeoutMs: number) {
     this.host = host;
@@ -269,7 +276,10 @@ export class SmbTransport {
         new Promise<SmbMessage>((resolve, reject) => {
           const p: Pending = { resolve, reject, timeoutMs, command: r.command, expectSigned: (flags & HeaderFlags.SIGNED) !== 0 };
           if (opts.onInterim) p.onInterim = opts.onInterim;
-          if (r.readInto && r.command === Command.READ) p.readInto = r.readInto;
+          if (r.readInto && r.command === Command.READ) {
+            p.readInto = r.readInto;
+            if (r.readInto.length > BIG_FRAME) this.placeable++;
+          }
           this.arm(messageId, p);
           if (timeoutMs <= 0) this.longPolls++;
           this.pending.set(messageId, p);
@@ -278,6 +288,7 @@ export class SmbTransport {
     });
     this.counters.requests += reqs.length;
     this.counters.roundTrips += 1;
+    this.peakInFlight = Math.max(this.peakInFlight, this.pending.size - this.longPolls);
     this.lastActivity = performance.now();
     if (encrypt) {
       const frame = this.encryptor!.encrypt(buf, this.sessionId);
@@ -323,7 +334,10 @@ export class SmbTransport {
     } else if (STAGE_SIZE - this.stageEnd < 16 * 1024) {
       this.compactStage();
     }
-    return this.stage.subarray(this.stageEnd);
+    // While large READ replies are expected, read frame starts in small bites: the rest of such a
+    // frame then goes straight to its destination instead of through the stage.
+    const bite = this.placeable > 0 ? STAGE_BITE : STAGE_SIZE;
+    return this.stage.subarray(this.stageEnd, Math.min(STAGE_SIZE, this.stageEnd + bite));
   }
 
   private compactStage(): void {
@@ -391,7 +405,13 @@ export class SmbTransport {
         this.placing = pl;
         return;
       }
-      this.frame = Buffer.allocUnsafe(len);
+      if (have.readUInt32BE(0) === 0xfd534d42) {
+        // Encrypted: decryption makes a new buffer, so the ciphertext's buffer can be reused.
+        if (this.cipherBuf.length < len) this.cipherBuf = Buffer.allocUnsafe(len);
+        this.frame = this.cipherBuf.subarray(0, len);
+      } else {
+        this.frame = Buffer.allocUnsafe(len);
+      }
       have.copy(this.frame, 0);
       this.frameFilled = have.length;
       return;
@@ -485,6 +505,7 @@ export class SmbTransport {
     this.pending.delete(m.messageId);
     if (p.timer) clearTimeout(p.timer);
     if (p.timeoutMs <= 0) this.longPolls--;
+    if (p.readInto && p.readInto.length > BIG_FRAME) this.placeable--;
     if (!decrypted && this.signer && p.expectSigned) {
       if ((m.flags & HeaderFlags.SIGNED) === 0) {
         // Servers sign every reply on a signed session; an unsigned one may have been tampered with.
@@ -526,6 +547,7 @@ export class SmbTransport {
     }
     this.pending.clear();
     this.longPolls = 0;
+    this.placeable = 0;
     for (const w of this.waiters) w.fail(err);
     this.waiters = [];
     this.onClose?.(err);
