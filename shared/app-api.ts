@@ -13,4 +13,9 @@ export interface AppApi {
 export interface BridgeApi {
   call(method: string, input: unknown): Promise<Result<unknown>>;
   on(event: string, listener: (payload: unknown) => void): () => void;
+  // The two below exist only in the Electron window (optional so the renderer checks before use).
+  /** Native menu commands ('add-source', 'export'); returns the unsubscribe function. */
+  onMenu?(listener: (command: 'add-source' | 'export') => void): () => void;
+  /** The OS folder picker (may create a folder); the chosen absolute path, or null when cancelled. */
+  pickFolder?(): Promise<string | null>;
 }

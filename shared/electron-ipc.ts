@@ -12,6 +12,18 @@ import type { WireEvent, WireRequest, WireResponse } from './wire';
 
 export const CALL_CHANNEL = 'modelshelf:call';
 export const EVENT_CHANNEL = 'modelshelf:event';
+/** Window → main (invoke): open the OS folder picker; resolves to an absolute path or null. */
+export const PICK_FOLDER_CHANNEL = 'modelshelf:pick-folder';
+/** Main → window: a native menu item the page acts on; the payload is one MenuCommand. */
+export const MENU_CHANNEL = 'modelshelf:menu';
+
+/** The menu commands the page can receive, and nothing else. */
+export const MENU_COMMANDS = ['add-source', 'export'] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+export function isMenuCommand(value: unknown): value is MenuCommand {
+  return typeof value === 'string' && (MENU_COMMANDS as readonly string[]).includes(value);
+}
 
 export type CredentialOp = 'get' | 'set' | 'delete';
 

@@ -29,7 +29,9 @@ describe('build/electron-builder.yml', () => {
 
   it('ships only the build output and package.json, with the main entry inside it', async () => {
     const config = await loadConfig();
-    expect(config.files).toEqual(['dist/**', 'package.json']);
+    const files = config.files as string[];
+    expect(files.filter((f) => !f.startsWith('!'))).toEqual(['dist/**', 'package.json']);
+    expect(files).toContain('!**/*.test.*');
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/electron/main.cjs');
   });

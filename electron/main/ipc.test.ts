@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EVENT_NAMES, type EngineEvent, METHOD_NAMES } from '../../shared/contract';
 import { ok } from '../../shared/result';
-import { createCallHandler, deliverEvent, type InvokeEventLike, registerIpc } from './ipc';
+import { MENU_CHANNEL, PICK_FOLDER_CHANNEL } from '../../shared/electron-ipc';
+import { createCallHandler, createPickFolderHandler, deliverEvent, deliverMenuCommand, type InvokeEventLike, registerIpc } from './ipc';
 
 const fromApp: InvokeEventLike = { senderFrame: { url: 'app://modelshelf/index.html' } };
 const quiet = () => undefined;
@@ -82,5 +83,64 @@ describe('deliverEvent', () => {
     for (const name of EVENT_NAMES) deliverEvent([ours], { event: name, payload: {} } as EngineEvent);
     expect(deliverEvent([ours], { event: 'debug.secrets', payload: {} } as unknown as EngineEvent)).toBe(0);
     expect(ours.send.mock.calls.map((c) => (c[1] as { event: string }).event)).toEqual([...EVENT_NAMES]);
+  });
+});
+
+describe('pick-folder handler', () => {
+  it('opens the picker for our page and returns the path', async () => {
+    const pick = vi.fn(async () => '/srv/exports');
+    await expect(createPickFolderHandler(pick, quiet)(fromApp)).resolves.toBe('/srv/exports');
+    expect(pick).toHaveBeenCalledWith(fromApp);
+  });
+
+  it.each([
+    ['another origin', { senderFrame: { url: 'https://evil.example/' } }],
+    ['a destroyed frame', { senderFrame: null }],
+  ])('refuses %s without opening the dialog', async (_name, event) => {
+    const pick = vi.fn(async () => '/etc');
+    await expect(createPickFolderHandler(pick, quiet)(event as InvokeEventLike)).resolves.toBeNull();
+    expect(pick).not.toHaveBeenCalled();
+  });
+
+  it('returns null when cancelled or when the dialog fails', async () => {
+    await expect(createPickFolderHandler(async () => null, quiet)(fromApp)).resolves.toBeNull();
+    await expect(createPickFolderHandler(async () => '', quiet)(fromApp)).resolves.toBeNull();
+    await expect(
+      createPickFolderHandler(async () => {
+        throw new Error('no display');
+      }, quiet)(fromApp),
+    ).resolves.toBeNull();
+  });
+
+  it('is registered on its own channel only when a picker is given', () => {
+    const channels: string[] = [];
+    const ipcMain = { handle: (channel: string) => void channels.push(channel) };
+    registerIpc(ipcMain, async () => ok(null));
+    expect(channels).not.toContain(PICK_FOLDER_CHANNEL);
+    registerIpc(ipcMain, async () => ok(null), async () => null);
+    expect(channels).toContain(PICK_FOLDER_CHANNEL);
+  });
+});
+
+describe('deliverMenuCommand', () => {
+  const target = (url: string, destroyed = false) => ({ isDestroyed: () => destroyed, getURL: () => url, send: vi.fn() });
+
+  it('sends an allowlisted command to our page', () => {
+    const win = target('app://modelshelf/index.html');
+    expect(deliverMenuCommand(win, 'export')).toBe(true);
+    expect(win.send).toHaveBeenCalledWith(MENU_CHANNEL, 'export');
+  });
+
+  it('sends nothing to other pages, destroyed windows, no window, or for unknown commands', () => {
+    const other = target('https://evil.example/');
+    const dead = target('app://modelshelf/index.html', true);
+    const ours = target('app://modelshelf/index.html');
+    expect(deliverMenuCommand(other, 'export')).toBe(false);
+    expect(deliverMenuCommand(dead, 'export')).toBe(false);
+    expect(deliverMenuCommand(null, 'export')).toBe(false);
+    expect(deliverMenuCommand(ours, 'reload' as never)).toBe(false);
+    expect(other.send).not.toHaveBeenCalled();
+    expect(dead.send).not.toHaveBeenCalled();
+    expect(ours.send).not.toHaveBeenCalled();
   });
 });

@@ -3,7 +3,7 @@
 // be our app:// page, and the method must be in the contract. Input is validated by the engine.
 // 'electron' is not imported: main.ts passes ipcMain and the windows' webContents in.
 import { type EngineEvent, isEventName, isMethodName, type MethodName } from '../../shared/contract';
-import { CALL_CHANNEL, EVENT_CHANNEL } from '../../shared/electron-ipc';
+import { CALL_CHANNEL, EVENT_CHANNEL, type MenuCommand, isMenuCommand, MENU_CHANNEL, PICK_FOLDER_CHANNEL } from '../../shared/electron-ipc';
 import { fail, type Result } from '../../shared/result';
 import { isAllowedSender } from './security';
 
@@ -38,9 +38,41 @@ export function createCallHandler(relay: Relay, log: (message: string) => void =
   };
 }
 
-export function registerIpc(ipcMain: IpcMainLike, relay: Relay): void {
+/** Opens the OS folder dialog for the window that asked; resolves to the path or null. */
+export type FolderPicker = (event: InvokeEventLike) => Promise<string | null>;
+
+/** The handler behind PICK_FOLDER_CHANNEL; exported for tests. Any refusal or failure is null. */
+export function createPickFolderHandler(pick: FolderPicker, log: (message: string) => void = (m) => console.warn(m)) {
+  return async (event: InvokeEventLike): Promise<string | null> => {
+    const frameUrl = event.senderFrame?.url;
+    if (!isAllowedSender(frameUrl)) {
+      log(`ipc: refused a folder pick from ${JSON.stringify(frameUrl ?? null)}`);
+      return null;
+    }
+    try {
+      const picked = await pick(event);
+      return typeof picked === 'string' && picked.length > 0 ? picked : null;
+    } catch (err) {
+      log(`ipc: the folder picker failed: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  };
+}
+
+export function registerIpc(ipcMain: IpcMainLike, relay: Relay, pickFolder?: FolderPicker): void {
   const handler = createCallHandler(relay);
   ipcMain.handle(CALL_CHANNEL, (event, method, input) => handler(event, method, input));
+  if (pickFolder) {
+    const pick = createPickFolderHandler(pickFolder);
+    ipcMain.handle(PICK_FOLDER_CHANNEL, (event) => pick(event));
+  }
+}
+
+/** Sends a menu command to one window if it shows our page; false when it was not sent. */
+export function deliverMenuCommand(target: EventTargetLike | null | undefined, command: MenuCommand): boolean {
+  if (!target || !isMenuCommand(command) || target.isDestroyed() || !isAllowedSender(target.getURL())) return false;
+  target.send(MENU_CHANNEL, command);
+  return true;
 }
 
 export interface EventTargetLike {

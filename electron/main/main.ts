@@ -1,13 +1,14 @@
 // Electron main process: app lifecycle and wiring only. The engine runs in a utility process
 // (never here: no indexing or SQLite on the UI host's main thread); this file starts it, relays the
 // window's calls and the engine's events, and owns what only main may touch (keychain, windows).
-import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
 import { SafeStorageCredentialStore } from './credentials';
 import { EngineLink, type UtilityChild } from './engine-link';
-import { deliverEvent, registerIpc } from './ipc';
+import { deliverEvent, deliverMenuCommand, registerIpc } from './ipc';
+import { buildMenuTemplate } from './menu';
 import { appPaths, dataPaths, userDataOverride } from './paths';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './protocol';
-import { denyAllPermissions, guardContents } from './security';
+import { denyAllPermissions, guardContents, safeExternalUrl } from './security';
 import { createMainWindow } from './window';
 
 // Before anything reads userData: the single-instance lock lives there too, so e2e runs with their
@@ -31,7 +32,7 @@ function startApp(): void {
   let quitting = false;
 
   const openWindow = () => {
-    const win = createMainWindow(paths.preload);
+    const win = createMainWindow(paths.preload, app.getPath('userData'));
     win.on('closed', () => {
       if (mainWindow === win) mainWindow = null;
     });
@@ -79,7 +80,35 @@ function startApp(): void {
       });
       link = engine;
       engine.start();
-      registerIpc(ipcMain, (method, input) => engine.call(method, input));
+      registerIpc(
+        ipcMain,
+        (method, input) => engine.call(method, input),
+        async (event) => {
+          const owner = BrowserWindow.getAllWindows().find((w) => w.webContents.mainFrame === event.senderFrame);
+          const options = { title: 'Choose a folder', properties: ['openDirectory', 'createDirectory'] } as Electron.OpenDialogOptions;
+          const picked = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+          return picked.canceled ? null : (picked.filePaths[0] ?? null);
+        },
+      );
+
+      const openExternal = (url: string) => {
+        const safe = safeExternalUrl(url);
+        if (safe) shell.openExternal(safe).catch((err: unknown) => console.error(`main: could not open ${safe}:`, err));
+      };
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(
+          buildMenuTemplate(
+            { platform: process.platform, dev: !app.isPackaged, appName: app.name },
+            {
+              sendCommand: (command) => {
+                const target = BrowserWindow.getFocusedWindow() ?? mainWindow;
+                deliverMenuCommand(target?.webContents, command);
+              },
+              openExternal,
+            },
+          ),
+        ),
+      );
 
       openWindow();
     })

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { METHOD_NAMES } from '../../shared/contract';
-import { CALL_CHANNEL, EVENT_CHANNEL } from '../../shared/electron-ipc';
+import { CALL_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL, PICK_FOLDER_CHANNEL } from '../../shared/electron-ipc';
 import { createBridge, type IpcRendererLike } from './bridge';
 
 function fakeIpc(reply: (channel: string, ...args: unknown[]) => Promise<unknown> = async () => ({ ok: true, value: 'pong' })) {
@@ -53,11 +53,10 @@ describe('bridge.call', () => {
 });
 
 describe('bridge.on', () => {
-  it('listens on one channel and hands listeners the payload only', () => {
+  it('listens on the event and menu channels only and hands listeners the payload only', () => {
     const { ipc, push } = fakeIpc();
     const bridge = createBridge(ipc);
-    expect(ipc.on).toHaveBeenCalledOnce();
-    expect(ipc.on.mock.calls[0]?.[0]).toBe(EVENT_CHANNEL);
+    expect(ipc.on.mock.calls.map((c) => c[0]).sort()).toEqual([EVENT_CHANNEL, MENU_CHANNEL].sort());
     const listener = vi.fn();
     bridge.on('scan.progress', listener);
     push({ event: 'scan.progress', payload: { sourceId: 1, files: 3 } });
@@ -115,8 +114,56 @@ describe('bridge.on', () => {
 });
 
 describe('bridge surface', () => {
-  it('exposes call and on, nothing else', () => {
+  it('exposes call, on, onMenu and pickFolder, nothing else', () => {
     const { ipc } = fakeIpc();
-    expect(Object.keys(createBridge(ipc)).sort()).toEqual(['call', 'on']);
+    expect(Object.keys(createBridge(ipc)).sort()).toEqual(['call', 'on', 'onMenu', 'pickFolder']);
+  });
+});
+
+describe('bridge.onMenu', () => {
+  it('delivers only allowlisted menu commands, without the IPC event', () => {
+    const { ipc, listeners } = fakeIpc();
+    const bridge = createBridge(ipc);
+    const got: unknown[][] = [];
+    const off = bridge.onMenu((...args: unknown[]) => got.push(args));
+    const send = listeners.get(MENU_CHANNEL);
+    expect(send).toBeDefined();
+    for (const command of ['add-source', 'export', 'reload', '__proto__', 42, null, { command: 'export' }]) send?.({ sender: {} }, command);
+    expect(got).toEqual([['add-source'], ['export']]);
+    off();
+    send?.({}, 'export');
+    expect(got).toHaveLength(2);
+  });
+
+  it('keeps delivering when one listener throws', () => {
+    const { ipc, listeners } = fakeIpc();
+    const bridge = createBridge(ipc);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const second = vi.fn();
+    bridge.onMenu(() => {
+      throw new Error('boom');
+    });
+    bridge.onMenu(second);
+    listeners.get(MENU_CHANNEL)?.({}, 'export');
+    expect(second).toHaveBeenCalledWith('export');
+    error.mockRestore();
+  });
+
+  it('needs a function', () => {
+    const { ipc } = fakeIpc();
+    expect(() => createBridge(ipc).onMenu('x' as unknown as () => void)).toThrow(/listener function/);
+  });
+});
+
+describe('bridge.pickFolder', () => {
+  it('invokes the pick-folder channel with no arguments and returns the path', async () => {
+    const { ipc } = fakeIpc(async () => '/home/ada/exports');
+    await expect(createBridge(ipc).pickFolder()).resolves.toBe('/home/ada/exports');
+    expect(ipc.invoke.mock.calls).toEqual([[PICK_FOLDER_CHANNEL]]);
+  });
+
+  it.each([null, undefined, '', 42, { path: '/x' }])('returns null for %j', async (reply) => {
+    const { ipc } = fakeIpc(async () => reply);
+    await expect(createBridge(ipc).pickFolder()).resolves.toBeNull();
   });
 });

@@ -3,7 +3,7 @@
 // No 'electron' import: preload.ts passes ipcRenderer in; tests pass a fake.
 import type { BridgeApi } from '../../shared/app-api';
 import { isEventName, isMethodName } from '../../shared/contract';
-import { CALL_CHANNEL, EVENT_CHANNEL } from '../../shared/electron-ipc';
+import { CALL_CHANNEL, EVENT_CHANNEL, isMenuCommand, MENU_CHANNEL, type MenuCommand, PICK_FOLDER_CHANNEL } from '../../shared/electron-ipc';
 import { fail, type Result } from '../../shared/result';
 
 export interface IpcRendererLike {
@@ -11,8 +11,20 @@ export interface IpcRendererLike {
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
-export function createBridge(ipc: IpcRendererLike): BridgeApi {
+export function createBridge(ipc: IpcRendererLike): Required<BridgeApi> {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const menuListeners = new Set<(command: MenuCommand) => void>();
+
+  ipc.on(MENU_CHANNEL, (_event, command) => {
+    if (!isMenuCommand(command)) return;
+    for (const listener of [...menuListeners]) {
+      try {
+        listener(command);
+      } catch (err) {
+        console.error(`modelshelf: a menu listener for "${command}" threw:`, err);
+      }
+    }
+  });
 
   ipc.on(EVENT_CHANNEL, (_event, message) => {
     if (typeof message !== 'object' || message === null) return;
@@ -50,6 +62,19 @@ export function createBridge(ipc: IpcRendererLike): BridgeApi {
       return () => {
         set.delete(wrapped);
       };
+    },
+    onMenu(listener: (command: MenuCommand) => void): () => void {
+      if (typeof listener !== 'function') throw new Error('modelshelf.onMenu needs a listener function.');
+      const wrapped = (command: MenuCommand) => listener(command);
+      menuListeners.add(wrapped);
+      return () => {
+        menuListeners.delete(wrapped);
+      };
+    },
+    async pickFolder(): Promise<string | null> {
+      // No arguments cross: main decides the dialog's title and options.
+      const picked = await ipc.invoke(PICK_FOLDER_CHANNEL);
+      return typeof picked === 'string' && picked.length > 0 ? picked : null;
     },
   };
 }
