@@ -3,12 +3,14 @@ import { useState } from 'react';
 import type { AppError } from '../../shared/result';
 import { useApp } from '../state/hooks';
 import { AddSourceForm } from './AddSourceForm';
+import { ConnectNas } from './ConnectNas';
 
 export function EmptyState() {
   const openDemo = useApp((s) => s.openDemo);
   const navigate = useApp((s) => s.navigate);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
+  const [wizard, setWizard] = useState(false);
 
   async function demo() {
     setBusy(true);
@@ -32,7 +34,22 @@ export function EmptyState() {
           Modelshelf finds the models and datasets your team already keeps on the office NAS and lists every version in
           one place. Nothing on the share is moved or changed.
         </p>
-        <AddSourceForm autoFocus onAdded={() => navigate({ view: 'library', kind: 'model' })} />
+        {wizard ? (
+          <ConnectNas onDone={() => navigate({ view: 'library', kind: 'model' })} onCancel={() => setWizard(false)} />
+        ) : (
+          <>
+            <div className="demo">
+              <div>
+                <strong>Not sure of the address?</strong>
+                <p className="muted">Modelshelf can look for the NAS on your network and list its shares.</p>
+              </div>
+              <button type="button" className="button primary" data-testid="connect-nas-button" onClick={() => setWizard(true)}>
+                Find my NAS
+              </button>
+            </div>
+            <AddSourceForm autoFocus onAdded={() => navigate({ view: 'library', kind: 'model' })} />
+          </>
+        )}
         <div className="divider">
           <span>or</span>
         </div>

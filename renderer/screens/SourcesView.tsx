@@ -6,11 +6,15 @@ import { formatBytes, formatCount } from '../../shared/format';
 import type { AppError } from '../../shared/result';
 import { BADGE_LABEL, formatDate, formatWhen, plural, sourceBadge } from '../lib/format';
 import { useApp } from '../state/hooks';
+import { healthText } from '../lib/team';
 import { AddSourceForm } from './AddSourceForm';
+import { ConnectNas } from './ConnectNas';
 
 export function SourcesView() {
   const sources = useApp((s) => s.sources);
+  const navigate = useApp((s) => s.navigate);
   const [adding, setAdding] = useState(false);
+  const [connecting, setConnecting] = useState(false);
   return (
     <div className="view">
       <div className="view-header">
@@ -18,12 +22,31 @@ export function SourcesView() {
           <h1>Sources</h1>
           <p className="muted">Shares and folders Modelshelf keeps an index of. Your files are never changed.</p>
         </div>
-        {!adding && (
-          <button type="button" className="button primary" onClick={() => setAdding(true)}>
-            Add a source
-          </button>
+        {!adding && !connecting && (
+          <div className="actions">
+            <button type="button" className="button primary" data-testid="connect-nas-button" onClick={() => setConnecting(true)}>
+              Connect a NAS
+            </button>
+            <button type="button" className="button" onClick={() => setAdding(true)}>
+              Add a source
+            </button>
+          </div>
         )}
       </div>
+      {connecting && (
+        <section className="panel add-panel" aria-label="Connect a NAS">
+          <div className="panel-head">
+            <h2>Connect a NAS</h2>
+          </div>
+          <ConnectNas
+            onCancel={() => setConnecting(false)}
+            onDone={() => {
+              setConnecting(false);
+              navigate({ view: 'library', kind: 'model' });
+            }}
+          />
+        </section>
+      )}
       {adding && (
         <section className="panel add-panel" aria-label="Add a source">
           <div className="panel-head">
@@ -45,15 +68,18 @@ export function SourcesView() {
 }
 
 function SourceRow({ source }: { source: Source }) {
-  const { scanning, outcome, scanSource, removeSource } = useApp(
+  const { scanning, outcome, scanSource, removeSource, forgetSource } = useApp(
     useShallow((s) => ({
       scanning: source.id in s.scans,
       outcome: s.scanOutcomes[source.id],
       scanSource: s.scanSource,
       removeSource: s.removeSource,
+      forgetSource: s.forgetSource,
     })),
   );
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<false | 'remove' | 'forget'>(false);
+  const now = useNow(source.health?.state === 'connecting' && source.health.nextRetryAt !== null);
+  const health = healthText(source, now);
   const confirmButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (confirming) confirmButton.current?.focus();
@@ -71,7 +97,7 @@ function SourceRow({ source }: { source: Source }) {
   const c = source.counts;
 
   async function remove() {
-    const result = await removeSource(source.id);
+    const result = await (confirming === 'forget' ? forgetSource : removeSource)(source.id);
     if (!result.ok) {
       setRemoveError(result.error);
       setConfirming(false);
@@ -88,6 +114,11 @@ function SourceRow({ source }: { source: Source }) {
         <div className="source-url mono" title={source.url}>
           {source.url}
         </div>
+        {health && (
+          <p className={`source-health health-${source.health?.state}`} data-testid="source-health" data-state={source.health?.state}>
+            {health}
+          </p>
+        )}
         <dl className="facts">
           <div>
             <dt>Last indexed</dt>
@@ -112,13 +143,26 @@ function SourceRow({ source }: { source: Source }) {
       </div>
       <div className="source-actions">
         {confirming ? (
-          <div className="confirm">
-            <p>
-              Remove <strong>{source.name}</strong> from Modelshelf? The files on it stay where they are.
-            </p>
+          <div className="confirm" data-testid="source-confirm">
+            {confirming === 'forget' ? (
+              <p>
+                Forget <strong>{source.name}</strong>? Modelshelf removes it from its index and deletes the password it
+                keeps for it on this computer. The files on the share stay where they are.
+              </p>
+            ) : (
+              <p>
+                Remove <strong>{source.name}</strong> from Modelshelf? The files on it stay where they are.
+              </p>
+            )}
             <div className="actions">
-              <button ref={confirmButton} type="button" className="button danger" onClick={() => void remove()}>
-                Remove
+              <button
+                ref={confirmButton}
+                type="button"
+                className="button danger"
+                data-testid={confirming === 'forget' ? 'forget-confirm' : undefined}
+                onClick={() => void remove()}
+              >
+                {confirming === 'forget' ? 'Forget' : 'Remove'}
               </button>
               <button type="button" className="button" onClick={() => setConfirming(false)}>
                 Keep it
@@ -137,8 +181,17 @@ function SourceRow({ source }: { source: Source }) {
             >
               {busy ? 'Indexing…' : 'Index now'}
             </button>
-            <button type="button" className="button ghost" onClick={() => setConfirming(true)}>
+            <button type="button" className="button ghost" onClick={() => setConfirming('remove')}>
               Remove
+            </button>
+            <button
+              type="button"
+              className="button ghost"
+              data-testid="forget-button"
+              title="Remove it and the password kept for it"
+              onClick={() => setConfirming('forget')}
+            >
+              Forget
             </button>
           </div>
         )}
@@ -194,4 +247,16 @@ function PasswordPrompt({ source }: { source: Source }) {
       )}
     </form>
   );
+}
+
+/** The current time, ticking every second while `ticking` (for "next try in 20 s"). */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
 }

@@ -171,7 +171,7 @@ describe('shell', () => {
     expect(screen.queryByTestId('palette')).toBeNull();
   });
 
-  it('shows each source with its state in the sidebar, and an Activity page that says what is coming', async () => {
+  it('shows each source with its state in the sidebar, and an Activity page that says what will show up', async () => {
     const api = createFakeApi({
       sources: [makeSource(), makeSource({ id: 2, name: 'Old NAS', status: 'offline' }), makeSource({ id: 3, name: 'New', lastScanAt: null, status: 'unknown' })],
     });
@@ -181,7 +181,7 @@ describe('shell', () => {
     act(() => api.emit('scan.progress', { sourceId: 3, folders: 1, files: 2, bytes: 3, rate: 1, currentPath: 'a', phase: 'listing' }));
     expect(screen.getAllByTestId('sidebar-source')[2]?.getAttribute('data-status')).toBe('scanning');
     fireEvent.click(screen.getByTestId('nav-activity'));
-    expect(screen.getByTestId('activity-placeholder').textContent).toContain('aliases and stages');
+    expect((await screen.findByTestId('activity-empty')).textContent).toContain('sets an alias such as production');
   });
 });
 

@@ -13,6 +13,8 @@ export interface SourcesSlice {
   /** Adds the source, then starts indexing it. Returns the add result so the form can show errors. */
   addSource(input: MethodInput<'sources.add'>): Promise<Result<Source>>;
   removeSource(id: number): Promise<Result<unknown>>;
+  /** Removes the source and the password the engine keeps for it (keychain included). */
+  forgetSource(id: number): Promise<Result<unknown>>;
   setSourcePassword(id: number, password: string): Promise<Result<Source>>;
   /** Creates the demo library; the engine indexes it on its own and reports progress. */
   openDemo(): Promise<Result<Source>>;
@@ -31,7 +33,7 @@ export function createSourcesSlice(set: SetState, get: GetState, api: RendererAp
     });
   }
 
-  return {
+  const slice: SourcesSlice = {
     sources: [],
     sourcesLoaded: false,
     sourcesError: null,
@@ -52,14 +54,12 @@ export function createSourcesSlice(set: SetState, get: GetState, api: RendererAp
       return result;
     },
 
-    async removeSource(id) {
-      const result = await api.call('sources.remove', { id });
-      if (result.ok) {
-        set((state) => ({ sources: state.sources.filter((s) => s.id !== id) }));
-        get().forgetScan(id);
-        void get().refreshLibrary();
-      }
-      return result;
+    removeSource(id) {
+      return drop('sources.remove', id);
+    },
+
+    forgetSource(id) {
+      return drop('sources.forget', id);
     },
 
     async setSourcePassword(id, password) {
@@ -77,4 +77,16 @@ export function createSourcesSlice(set: SetState, get: GetState, api: RendererAp
       return result;
     },
   };
+
+  return slice;
+
+  async function drop(method: 'sources.remove' | 'sources.forget', id: number): Promise<Result<unknown>> {
+    const result = await api.call(method, { id });
+    if (result.ok) {
+      set((state) => ({ sources: state.sources.filter((s) => s.id !== id) }));
+      get().forgetScan(id);
+      void get().refreshLibrary();
+    }
+    return result;
+  }
 }

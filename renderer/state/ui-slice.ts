@@ -14,6 +14,9 @@ export interface UiSlice {
    * charts, comparisons) refetch when it moves, keeping what they show until the answer arrives.
    */
   epoch: number;
+  /** Sources this window found it may not write to (a read-only share): source id → the engine's reason. */
+  writeBlocks: Record<number, string>;
+  blockWrites(sourceId: number, reason: string): void;
   navigate(route: Route): void;
   setConnection(state: ConnectionState): void;
   setPaletteOpen(open: boolean): void;
@@ -27,6 +30,10 @@ export function createUiSlice(set: SetState, get: GetState, initial: { missingTo
     missingToken: initial.missingToken,
     paletteOpen: false,
     epoch: 0,
+    writeBlocks: {},
+    blockWrites(sourceId, reason) {
+      set((state) => ({ writeBlocks: { ...state.writeBlocks, [sourceId]: reason } }));
+    },
     navigate(route) {
       const before = get();
       set({ route });

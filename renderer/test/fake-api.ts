@@ -159,6 +159,17 @@ export function createFakeApi(init: { sources?: Source[]; items?: LibraryItem[];
         return ok([]);
       case 'library.lineage':
         return ok({ nodes: [], edges: [] });
+      case 'activity.list':
+        return ok([]);
+      case 'nas.discover':
+        return ok([]);
+      case 'nas.shares':
+        return ok([]);
+      case 'annotations.set':
+        return ok([]);
+      case 'sources.forget':
+        api.sources = api.sources.filter((s) => s.id !== i.id);
+        return ok({ removed: true });
       case 'sources.remove':
         api.sources = api.sources.filter((s) => s.id !== i.id);
         return ok({ removed: true });

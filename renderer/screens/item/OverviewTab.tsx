@@ -10,6 +10,7 @@ import { formatDate, formatWhen, plural } from '../../lib/format';
 import { metadataRows, safetyOf } from '../../lib/metadata';
 import { cardText, metadataWarnings, modelFacts, trainingSettings } from '../../lib/model-facts';
 import { useApi, useApp } from '../../state/hooks';
+import { annotationsOf, chipTitle, TeamPanel } from './TeamPanel';
 
 // react-markdown loads with the first card shown.
 const ModelCard = lazy(() => import('../../components/ModelCard').then((m) => ({ default: m.ModelCard })));
@@ -38,12 +39,17 @@ export function OverviewTab({ item }: { item: ItemDetail }) {
                 >
                   <span className="version-top">
                     <span className="version-label mono">{v.label}</span>
-                    {v.stage && <span className="chip stage">{v.stage}</span>}
-                    {v.aliases.map((a) => (
-                      <span className="chip alias" key={a}>
-                        {a}
-                      </span>
-                    ))}
+                    {annotationsOf(v)
+                      .filter((a) => a.kind === 'stage' || a.kind === 'alias')
+                      .map((a) => (
+                        <span
+                          className={`chip ${a.kind}${a.origin === 'mlflow' ? ' readonly' : ''}`}
+                          key={`${a.kind}:${a.origin}:${a.value}`}
+                          title={chipTitle(a)}
+                        >
+                          {a.value}
+                        </span>
+                      ))}
                   </span>
                   <span className="version-meta muted">
                     {[v.format, formatBytes(v.sizeBytes), v.createdAt ? formatWhen(v.createdAt) : null].filter(Boolean).join(' · ')}
@@ -130,6 +136,8 @@ function VersionPanel({ item, version }: { item: ItemDetail; version: ItemVersio
           <ExportButton version={version} itemName={item.name} />
         </div>
       </div>
+      <TeamPanel item={item} version={version} />
+
       <dl className="facts">
         <div>
           <dt>Format</dt>

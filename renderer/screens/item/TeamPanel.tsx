@@ -1,0 +1,294 @@
+// What the team says about a version: aliases (production, staging, custom), its stage, tags and
+// notes. Team annotations can be changed here (annotations.set, written to the share's event log);
+// MLflow's own aliases and stages are shown read-only. A share that refuses writes turns the
+// buttons off for that source, saying why.
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { ItemDetail, ItemVersion, MethodInput, VersionAnnotation } from '../../../shared/contract';
+import { formatDate, formatWhen } from '../../lib/format';
+import { useApi, useApp } from '../../state/hooks';
+
+const STAGES = ['Staging', 'Production', 'Archived'];
+
+/** The version's annotations; older engines only give aliases and stage (treated as MLflow's). */
+export function annotationsOf(version: ItemVersion): VersionAnnotation[] {
+  if (version.annotations) return version.annotations;
+  const out: VersionAnnotation[] = version.aliases.map((value) => ({ kind: 'alias', value, by: null, at: null, origin: 'mlflow' }));
+  if (version.stage) out.push({ kind: 'stage', value: version.stage, by: null, at: null, origin: 'mlflow' });
+  return out;
+}
+
+export function chipTitle(a: VersionAnnotation): string {
+  if (a.origin === 'mlflow') return 'Set in MLflow. Change it in MLflow; Modelshelf shows it as it is.';
+  const who = a.by ?? 'someone';
+  return a.at ? `Set by ${who}, ${formatWhen(a.at)} (${formatDate(a.at)})` : `Set by ${who}`;
+}
+
+/** The version that carries an alias now, if any. */
+function holderOf(item: ItemDetail, alias: string): ItemVersion | null {
+  return item.versions.find((v) => v.aliases.includes(alias)) ?? null;
+}
+
+export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVersion }) {
+  const api = useApi();
+  const { blocked, blockWrites, fetchDetail, bumpEpoch } = useApp(
+    useShallow((s) => ({
+      blocked: s.writeBlocks[item.sourceId] ?? null,
+      blockWrites: s.blockWrites,
+      fetchDetail: s.fetchDetail,
+      bumpEpoch: s.bumpEpoch,
+    })),
+  );
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [alias, setAlias] = useState('');
+  const [tag, setTag] = useState('');
+  const [note, setNote] = useState('');
+  const ids = useId();
+  const annotations = annotationsOf(version);
+  // MLflow's aliases and stage show (greyed, read-only) in the versions list; here only the team's.
+  const aliases = annotations.filter((a) => a.kind === 'alias' && a.origin === 'team');
+  const stage = annotations.find((a) => a.kind === 'stage' && a.origin === 'team') ?? null;
+  const tags = annotations.filter((a) => a.kind === 'tag');
+  const notes = annotations.filter((a) => a.kind === 'note');
+  const fromMlflow = item.versions.some((v) => annotationsOf(v).some((a) => a.origin === 'mlflow'));
+  const disabled = busy !== null || blocked !== null;
+  const why = blocked ? `Changes are turned off: ${blocked}` : undefined;
+
+  async function write(key: string, input: Omit<MethodInput<'annotations.set'>, 'itemId'>): Promise<boolean> {
+    if (disabled) return false;
+    setBusy(key);
+    setError(null);
+    const result = await api.call('annotations.set', { itemId: item.id, ...input });
+    setBusy(null);
+    if (!result.ok) {
+      setError(result.error.message);
+      if (result.error.code === 'ACCESS_DENIED') blockWrites(item.sourceId, result.error.message);
+      return false;
+    }
+    bumpEpoch();
+    await fetchDetail(item.id, version.id);
+    return true;
+  }
+
+  const moveAlias = (name: string) => write(`alias:${name}`, { versionLabel: version.label, kind: 'alias', value: name });
+
+  function aliasButton(name: string) {
+    const holder = holderOf(item, name);
+    if (holder?.id === version.id) return null;
+    const older = holder !== null && olderThan(item, version, holder);
+    const label = holder
+      ? older
+        ? `Roll back ${name} to ${version.label}`
+        : `Move ${name} to ${version.label}`
+      : `Make ${name}`;
+    return (
+      <button
+        type="button"
+        className={name === 'production' && holder ? 'button primary' : 'button'}
+        data-testid={`set-alias-${name}`}
+        disabled={disabled}
+        title={why ?? (holder ? `Now on ${holder.label}` : undefined)}
+        onClick={() => void moveAlias(name)}
+      >
+        {busy === `alias:${name}` ? 'Saving…' : label}
+      </button>
+    );
+  }
+
+  async function submitAlias(event: FormEvent) {
+    event.preventDefault();
+    const name = alias.trim();
+    if (name && (await moveAlias(name))) setAlias('');
+  }
+  async function submitTag(event: FormEvent) {
+    event.preventDefault();
+    const name = tag.trim();
+    if (name && (await write('tag', { versionLabel: version.label, kind: 'tag', value: name }))) setTag('');
+  }
+  async function submitNote(event: FormEvent) {
+    event.preventDefault();
+    const text = note.trim();
+    if (text && (await write('note', { versionLabel: version.label, kind: 'note', value: text }))) setNote('');
+  }
+
+  function chip(a: VersionAnnotation, removeInput: Omit<MethodInput<'annotations.set'>, 'itemId'> | null, extra?: ReactNode) {
+    const mine = a.origin === 'team';
+    return (
+      <span
+        key={`${a.kind}:${a.origin}:${a.id ?? a.value}`}
+        className={`chip ${a.kind}${mine ? '' : ' readonly'}`}
+        data-testid="annotation-chip"
+        data-kind={a.kind}
+        data-origin={a.origin}
+        title={chipTitle(a)}
+      >
+        {a.value}
+        {extra}
+        {mine && removeInput && (
+          <button
+            type="button"
+            className="chip-remove"
+            aria-label={`Take ${a.value} off`}
+            disabled={disabled}
+            title={why}
+            onClick={() => void write(`remove:${a.kind}:${a.value}`, { ...removeInput, remove: true })}
+          >
+            ×
+          </button>
+        )}
+      </span>
+    );
+  }
+
+  return (
+    <section className="team-panel" aria-labelledby={`${ids}-title`} data-testid="team-panel">
+      <h3 id={`${ids}-title`}>Aliases, stage and tags</h3>
+      <div className="chips annotation-chips">
+        {aliases.map((a) => chip(a, { versionLabel: version.label, kind: 'alias', value: a.value }))}
+        {stage && chip(stage, { versionLabel: version.label, kind: 'stage', value: stage.value }, <span className="sr-only"> (stage)</span>)}
+        {tags.map((a) => chip(a, { versionLabel: version.label, kind: 'tag', value: a.value }))}
+        {aliases.length === 0 && !stage && tags.length === 0 && (
+          <span className="muted">
+            Nothing set by your team on this version yet. Mark the one everyone should use with an alias such as production.
+          </span>
+        )}
+      </div>
+      {fromMlflow && (
+        <p className="help" data-testid="mlflow-hint">
+          Outlined aliases and stages in the versions list come from MLflow. Modelshelf shows them as they are; change
+          those in MLflow. What you set here is kept next to them, on the share.
+        </p>
+      )}
+
+      {blocked && (
+        <p className="inline-error" data-testid="writes-blocked">
+          Changes are turned off for {item.sourceName}: {blocked}
+        </p>
+      )}
+      {error && error !== blocked && (
+        <p className="inline-error" role="alert" data-testid="annotation-error">
+          {error}
+        </p>
+      )}
+
+      <div className="actions team-actions">
+        {aliasButton('production')}
+        {aliasButton('staging')}
+      </div>
+
+      <div className="team-forms">
+        <form className="inline-field" onSubmit={submitAlias}>
+          <label className="sr-only" htmlFor={`${ids}-alias`}>
+            Another alias
+          </label>
+          <input
+            id={`${ids}-alias`}
+            className="input"
+            data-testid="alias-input"
+            placeholder="Another alias (champion, customer-a)"
+            value={alias}
+            onChange={(e) => setAlias(e.target.value)}
+            disabled={blocked !== null}
+          />
+          <button type="submit" className="button" disabled={disabled || !alias.trim()} title={why}>
+            {busy?.startsWith('alias:') && alias ? 'Saving…' : 'Set alias'}
+          </button>
+        </form>
+
+        <div className="inline-field">
+          <label htmlFor={`${ids}-stage`}>Stage</label>
+          <select
+            id={`${ids}-stage`}
+            className="input"
+            data-testid="stage-select"
+            value={stage?.origin === 'team' ? stage.value : ''}
+            disabled={disabled}
+            title={why}
+            onChange={(e) => {
+              const value = e.target.value;
+              if (value) void write('stage', { versionLabel: version.label, kind: 'stage', value });
+              else if (stage?.origin === 'team') void write('stage', { versionLabel: version.label, kind: 'stage', value: stage.value, remove: true });
+            }}
+          >
+            <option value="">No stage</option>
+            {STAGES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+            {stage?.origin === 'team' && !STAGES.includes(stage.value) && <option value={stage.value}>{stage.value}</option>}
+          </select>
+        </div>
+
+        <form className="inline-field" onSubmit={submitTag}>
+          <label className="sr-only" htmlFor={`${ids}-tag`}>
+            Add a tag
+          </label>
+          <input
+            id={`${ids}-tag`}
+            className="input"
+            data-testid="tag-input"
+            placeholder="Add a tag (reviewed, customer-a)"
+            value={tag}
+            onChange={(e) => setTag(e.target.value)}
+            disabled={blocked !== null}
+          />
+          <button type="submit" className="button" data-testid="tag-add" disabled={disabled || !tag.trim()} title={why}>
+            {busy === 'tag' ? 'Saving…' : 'Add tag'}
+          </button>
+        </form>
+      </div>
+
+      <h3>Notes</h3>
+      {notes.length > 0 && (
+        <ul className="notes" data-testid="notes">
+          {notes.map((n) => (
+            <li key={n.id ?? n.value} className="note" title={chipTitle(n)}>
+              <p>{n.value}</p>
+              <span className="muted">
+                {n.by ?? 'MLflow'}
+                {n.at ? ` · ${formatWhen(n.at)}` : ''}
+              </span>
+              {n.origin === 'team' && n.id && (
+                <button
+                  type="button"
+                  className="button ghost small"
+                  disabled={disabled}
+                  title={why}
+                  onClick={() => void write('remove:note', { versionLabel: version.label, kind: 'note', value: n.id as string, remove: true })}
+                >
+                  Delete note
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="note-form" onSubmit={submitNote}>
+        <label className="sr-only" htmlFor={`${ids}-note`}>
+          Add a note
+        </label>
+        <textarea
+          id={`${ids}-note`}
+          className="input"
+          data-testid="note-input"
+          rows={2}
+          placeholder="Add a note for the team (what changed, who it is for)"
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          disabled={blocked !== null}
+        />
+        <button type="submit" className="button" data-testid="note-add" disabled={disabled || !note.trim()} title={why}>
+          {busy === 'note' ? 'Saving…' : 'Add note'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** Older = created earlier, or (without dates) further down the list, which the engine sorts newest first. */
+function olderThan(item: ItemDetail, a: ItemVersion, b: ItemVersion): boolean {
+  if (a.createdAt !== null && b.createdAt !== null && a.createdAt !== b.createdAt) return a.createdAt < b.createdAt;
+  return item.versions.indexOf(a) > item.versions.indexOf(b);
+}
