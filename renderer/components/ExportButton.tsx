@@ -1,3 +1,4 @@
+import type { BridgeApi } from '../../shared/app-api';
 // "Export" on a version: copies its files to a folder on this computer (or one zip) through the
 // engine's export.version, with progress, cancel, and a question before replacing an earlier
 // export. Builds whose contract does not have that method yet say so instead.
@@ -63,6 +64,21 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
   const input = useRef<HTMLInputElement>(null);
   const ids = useId();
   const available = hasMethod(EXPORT_METHOD);
+  // In the desktop app a native folder picker exists; in the browser the path is typed.
+  const bridge = (window as unknown as { modelshelf?: BridgeApi }).modelshelf;
+  const pickFolder = bridge?.pickFolder?.bind(bridge);
+
+  // Start from the Downloads folder the engine suggests, so a click on Export just works.
+  useEffect(() => {
+    if (!open || destination !== '') return;
+    let live = true;
+    api.call('app.info', {}).then((r) => {
+      if (live && r.ok) setDestination((d) => (d === '' ? r.value.downloadsDir : d));
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, open, destination]);
 
   useEffect(() => {
     if (!running) return;
@@ -174,6 +190,19 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
                   // biome-ignore lint/a11y/noAutofocus: the popover opens for this field
                   autoFocus
                 />
+                {pickFolder ? (
+                  <button
+                    type="button"
+                    className="button small"
+                    disabled={running !== null}
+                    onClick={async () => {
+                      const dir = await pickFolder();
+                      if (dir) setDestination(dir);
+                    }}
+                  >
+                    Choose…
+                  </button>
+                ) : null}
               </div>
               <div className="field">
                 <label htmlFor={`${ids}-layout`}>Arrange the files as</label>
