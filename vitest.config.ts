@@ -30,6 +30,7 @@ export default defineConfig({
           name: 'renderer',
           environment: 'happy-dom',
           include: ['renderer/**/*.test.ts', 'renderer/**/*.test.tsx'],
+          setupFiles: ['renderer/test/setup.ts'],
           testTimeout: 20_000,
         },
       },

@@ -72,8 +72,13 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
   useEffect(() => {
     if (!open || destination !== '') return;
     let live = true;
-    api.call('app.info', {}).then((r) => {
-      if (live && r.ok) setDestination((d) => (d === '' ? r.value.downloadsDir : d));
+    api
+      .call('app.info', {})
+      .catch(() => null)
+      .then((r) => {
+      if (!r) return;
+      const suggested = r.ok ? r.value.downloadsDir : undefined;
+      if (live && typeof suggested === 'string' && suggested !== '') setDestination((d) => (d === '' ? suggested : d));
     });
     return () => {
       live = false;
