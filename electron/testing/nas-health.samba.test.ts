@@ -1,16 +1,11 @@
-// Source health against a real Samba: smbd is stopped in the middle of a session → the source goes
-// offline by itself with a message a person understands, the catalog stays; smbd comes back on the
-// same port with the same share → the source is online again within the backoff window, unasked.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent, LibraryItem, ScanSummary, Source } from '../../shared/contract';
 import { createEngine } from '../core/engine';
 import type { Engine } from '../core/engine-api';
-import { findBinary } from './nas-network';
 import { type SambaServer, startSamba } from './samba';
 
 async function seed(dir: string): Promise<void> {
@@ -23,65 +18,10 @@ async function seed(dir: string): Promise<void> {
   }
 }
 
-const canConnect = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-    s.setTimeout(500, () => done(false));
-  });
-
-/**
- * Starts smbd again from a copy of a stopped harness server's folder: same config, same port, same
- * share (files and times), same user database. (SambaServer has no restart() yet.)
- */
-async function restartFromCopy(copy: string, root: string, port: number, user: string): Promise<{ stop(): Promise<void> }> {
-  await cp(copy, root, { recursive: true, preserveTimestamps: true });
-  // As the harness left them: the folder traversable, the share owned by the test user.
-  await chmod(root, 0o755);
-  spawnSync('chown', ['-R', `${user}:`, path.join(root, 'shares')]);
-  for (const d of ['lock', 'state', 'cache', 'pid', 'ncalrpc', 'log']) await mkdir(path.join(root, d), { recursive: true });
-  const child: ChildProcess = spawn(findBinary('smbd') ?? '/usr/sbin/smbd', ['--foreground', '--no-process-group', `--configfile=${path.join(root, 'smb.conf')}`, '--debug-stdout'], {
-    detached: true, // own session and process group, stopped by group below
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const until = Date.now() + 15_000;
-  while (!(await canConnect(port))) {
-    if (Date.now() > until) throw new Error(`smbd did not come back on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    async stop() {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        return;
-      }
-      const t = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, 5000);
-      await exited;
-      clearTimeout(t);
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
-
 describe('source health over real Samba', () => {
   let samba: SambaServer;
-  let copy: string;
   let dataDir: string;
   let engine: Engine;
-  let restarted: { stop(): Promise<void> } | null = null;
   const changes: Array<{ at: number; state: string | undefined }> = [];
   let sourceId = 0;
 
@@ -100,12 +40,6 @@ describe('source health over real Samba', () => {
 
   beforeAll(async () => {
     samba = await startSamba({ shares: [{ name: 'models', seed }] });
-    copy = await mkdtemp(path.join(os.tmpdir(), 'ms-health-copy-'));
-    // What smbd needs to come back as the same server: config, user database, share. (Runtime state
-    // — sockets, locks — is recreated empty.)
-    for (const part of ['smb.conf', 'private', 'shares']) {
-      await cp(path.join(samba.root, part), path.join(copy, part), { recursive: true, preserveTimestamps: true });
-    }
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ms-health-'));
     engine = await createEngine({ dataDir, health: { checkIntervalMs: 1000, minBackoffMs: 1000, maxBackoffMs: 60_000, probeTimeoutMs: 5000 } });
     engine.onEvent((e: EngineEvent) => {
@@ -116,9 +50,7 @@ describe('source health over real Samba', () => {
 
   afterAll(async () => {
     await engine?.close();
-    await restarted?.stop();
     await samba?.stop();
-    if (copy) await rm(copy, { recursive: true, force: true });
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -134,7 +66,8 @@ describe('source health over real Samba', () => {
 
     // smbd goes away while nothing is being done with the source.
     const stoppedAt = Date.now();
-    await samba.stop();
+    // smbd goes away but its config, user database and share stay (the harness's down/up: a NAS reboot).
+    await samba.down();
     const down = await waitForState('offline', 15_000);
     expect(down.health?.state).toBe('offline');
     expect(down.status).toBe('offline');
@@ -152,7 +85,7 @@ describe('source health over real Samba', () => {
     expect(stillDown.health?.state).not.toBe('online');
     expect(stillDown.health?.since).toBe(down.health?.since); // "offline since" survives retries
     const backAt = Date.now();
-    restarted = await restartFromCopy(copy, samba.root, samba.port, samba.user);
+    await samba.up();
     // Backoff so far: 1 s, 2 s, 4 s (+10% jitter): the next try is at most ~4.5 s away.
     const up = await waitForState('online', 10_000);
     expect(up.health?.state, up.health?.message ?? '').toBe('online');

@@ -252,7 +252,7 @@ describe('model page', () => {
     renderApp(api);
     fireEvent.click((await screen.findAllByTestId('library-row'))[0] as HTMLElement);
     fireEvent.click(await screen.findByTestId('export-button'));
-    fireEvent.click(screen.getByTestId('export-submit'));
+    fireEvent.click(await screen.findByTestId('export-submit'));
     expect(screen.getByRole('alert').textContent).toContain('Type the folder');
     fireEvent.change(screen.getByTestId('export-destination'), { target: { value: '/home/anna/Desktop' } });
     fireEvent.change(screen.getByTestId('export-layout'), { target: { value: 'hf' } });
