@@ -13,6 +13,12 @@ export interface FileEntry {
   mtimeMs: number;
   /** True for symlinks / reparse points; the scanner does not follow them (loop safety). */
   isLink?: boolean;
+  /**
+   * The server's id of the file or folder, when it gives one. A server that follows symlinks itself
+   * (Samba's default) shows a linked folder as a plain folder with its target's id: the scanner lists
+   * each folder id once, so link loops cannot multiply the tree.
+   */
+  fileId?: string;
 }
 
 export interface SourceCounters {

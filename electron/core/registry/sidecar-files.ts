@@ -1,7 +1,7 @@
 // Small text files that say what a folder is (MLflow registry metadata, Hugging Face config and
 // cards, Lightning/Ultralytics hyper-parameters). They are read whole, capped, and parsed as data:
 // YAML tags such as !!python/object are never constructed, and nothing is executed.
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 
 export const SIDECAR_CAP = 256 * 1024;
 
@@ -38,7 +38,17 @@ export function sidecarKind(path: string): SidecarKind | null {
 function yamlData(text: string): unknown {
   // `yaml` turns unknown tags into plain values with a warning, caps alias expansion (billion-laughs),
   // and never runs constructors. logLevel 'silent' keeps hostile files from flooding the console.
-  return parseYaml(text, { logLevel: 'silent', maxAliasCount: 100, prettyErrors: false, uniqueKeys: false });
+  const doc = parseDocument(text, { logLevel: 'silent', prettyErrors: false, uniqueKeys: false });
+  // Converting a document with errors takes exponential time on some of them (400 bytes of '{' take
+  // 44 s, blocking the engine): malformed YAML is refused, never half-converted.
+  if (doc.errors.length > 0) throw new Error(`it is not valid YAML (${doc.errors[0]?.message.split('\n')[0]})`);
+  const value = doc.toJS({ maxAliasCount: 100 });
+  // Aliases can build a structure that contains itself (`a: &x [*x]`): not data the catalog can store.
+  try {
+    return JSON.parse(JSON.stringify(value) ?? 'null');
+  } catch {
+    throw new Error('it refers to itself (a YAML alias loop)');
+  }
 }
 
 function pick(obj: unknown, keys: string[]): Record<string, unknown> {

@@ -112,6 +112,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     const queue: Array<{ dir: string; depth: number }> = [{ dir: '', depth: 0 }];
     let active = 0;
     let walkError: unknown = null;
+    const listedDirs = new Set<string>();
     await new Promise<void>((resolve) => {
       const pump = () => {
         if (walkError !== null || signal.aborted) {
@@ -137,6 +138,13 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
                 if (e.isLink) {
                   skipped.push({ path, reason: 'it is a link; links are not followed so loops cannot trap the scan' });
                   continue;
+                }
+                if (e.isDir && e.fileId !== undefined) {
+                  if (listedDirs.has(e.fileId)) {
+                    skipped.push({ path, reason: 'it leads back to a folder that is already indexed (a link the NAS follows)' });
+                    continue;
+                  }
+                  listedDirs.add(e.fileId);
                 }
                 if (e.isDir) {
                   if (job.depth + 1 > maxDepth) {
@@ -201,7 +209,20 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
             catalog.setEntryFormat(sourceId, f.path, kind, { kind: 'other', metadata, warnings });
           }
         } else {
-          const info = await readFormat(f.name, fileRange(source, f.path, f.size), { byteCap: byteCapFor(f.name) });
+          // readFormat turns every error into a warning, including the source's own (share gone):
+          // remember those and fail the read, so the file stays pending and is read again next scan.
+          const range = fileRange(source, f.path, f.size);
+          let sourceError: unknown = null;
+          const watched = {
+            size: range.size,
+            read: (offset: number, length: number) =>
+              range.read(offset, length).catch((err: unknown) => {
+                sourceError ??= err;
+                throw err;
+              }),
+          };
+          const info = await readFormat(f.name, watched, { byteCap: byteCapFor(f.name) });
+          if (sourceError !== null) throw sourceError;
           catalog.setEntryFormat(sourceId, f.path, info?.format ?? null, info ? { kind: info.kind, metadata: info.metadata, warnings: info.warnings } : null);
         }
         stats.filesRead++;

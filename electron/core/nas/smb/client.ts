@@ -38,7 +38,7 @@ import {
   leaseContext,
   parseCreateContexts,
   parseCreateResponse,
-  parseFileDirectoryInformation,
+  parseFileIdBothDirectoryInformation,
   parseFileNotifyInformation,
   parseIoctlResponse,
   parseLease,
@@ -663,7 +663,7 @@ class Share implements SmbShare {
     const qd = (fileId: Buffer, outLen: number, related: boolean, flags = 0): OutgoingRequest => ({
       command: Command.QUERY_DIRECTORY,
       treeId,
-      body: queryDirectoryRequest({ fileId, infoClass: FileInfoClass.FileDirectoryInformation, flags, pattern: '*', outputLength: outLen }),
+      body: queryDirectoryRequest({ fileId, infoClass: FileInfoClass.FileIdBothDirectoryInformation, flags, pattern: '*', outputLength: outLen }),
       related,
       creditCharge: Math.ceil(outLen / 65536),
     });
@@ -710,11 +710,12 @@ class Share implements SmbShare {
   private toEntries(pages: SmbMessage[]): FileEntry[] {
     const out: FileEntry[] = [];
     for (const p of pages) {
-      for (const e of parseFileDirectoryInformation(parseOutputBuffer(p))) {
+      for (const e of parseFileIdBothDirectoryInformation(parseOutputBuffer(p))) {
         if (e.name === '.' || e.name === '..') continue;
         const isDir = (e.fileAttributes & FileAttributes.DIRECTORY) !== 0;
         const entry: FileEntry = { name: e.name, isDir, size: isDir ? 0 : Number(e.endOfFile), mtimeMs: filetimeToMs(e.lastWriteTime) };
         if (e.fileAttributes & FileAttributes.REPARSE_POINT) entry.isLink = true;
+        if (e.fileId) entry.fileId = e.fileId.toString(16);
         out.push(entry);
       }
     }

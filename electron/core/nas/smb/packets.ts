@@ -485,6 +485,29 @@ export interface DirectoryEntry {
   lastWriteTime: bigint;
   endOfFile: bigint;
   fileAttributes: number;
+  /** The server's id of the file or folder (FileIdBothDirectoryInformation only; 0 = not given). */
+  fileId?: bigint;
+}
+
+/** FileIdBothDirectoryInformation ([MS-FSCC] 2.4.17) records: the same fields plus the FileId. */
+export function parseFileIdBothDirectoryInformation(buf: Buffer): DirectoryEntry[] {
+  const out: DirectoryEntry[] = [];
+  let off = 0;
+  for (;;) {
+    if (off + 104 > buf.length) break;
+    const next = buf.readUInt32LE(off);
+    const nameLen = buf.readUInt32LE(off + 60);
+    out.push({
+      lastWriteTime: buf.readBigUInt64LE(off + 24),
+      endOfFile: buf.readBigUInt64LE(off + 40),
+      fileAttributes: buf.readUInt32LE(off + 56),
+      fileId: buf.readBigUInt64LE(off + 96),
+      name: buf.toString('utf16le', off + 104, off + 104 + nameLen),
+    });
+    if (next === 0) break;
+    off += next;
+  }
+  return out;
 }
 
 /** FileDirectoryInformation ([MS-FSCC] 2.4.10) records. */
