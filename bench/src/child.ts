@@ -265,7 +265,32 @@ async function copyInner(): Promise<void> {
   const fh = args.dest ? await open(String(args.dest), 'w') : null;
   let hashMs = 0;
   let writeMs = 0;
+  let api = 'share.read (64 MiB segments, 2 in flight)';
+  const consume = async (at: number, data: Uint8Array) => {
+    const written = fh ? fh.write(data, 0, data.length, at) : null;
+    if (args.hash !== false) {
+      const h0 = performance.now();
+      hash.update(data);
+      hashMs += performance.now() - h0;
+    }
+    if (written) {
+      const w0 = performance.now();
+      await written;
+      writeMs += performance.now() - w0;
+    }
+  };
+  // The client's streaming read when it has one (ordered chunks over one handle, reads in flight).
+  const streaming = share as unknown as { stream?: (p: string, o?: object) => AsyncIterable<Uint8Array> };
   try {
+    if (typeof streaming.stream === 'function' && args.api !== 'read') {
+      api = 'share.stream (client defaults)';
+      let at = 0;
+      for await (const chunk of streaming.stream(String(args.path))) {
+        await consume(at, chunk);
+        at += chunk.length;
+      }
+      if (at !== size) throw new Error(`stream returned ${at} of ${size} bytes`);
+    } else {
     const pending: Array<{ at: number; data: Promise<Uint8Array> }> = [];
     let next = 0;
     const issue = () => {
@@ -280,17 +305,8 @@ async function copyInner(): Promise<void> {
       const seg = pending.shift()!;
       const data = await seg.data;
       issue();
-      const written = fh ? fh.write(data, 0, data.length, seg.at) : null;
-      if (args.hash !== false) {
-        const h0 = performance.now();
-        hash.update(data);
-        hashMs += performance.now() - h0;
-      }
-      if (written) {
-        const w0 = performance.now();
-        await written;
-        writeMs += performance.now() - w0;
-      }
+      await consume(seg.at, data);
+    }
     }
   } finally {
     await fh?.close();
@@ -299,7 +315,7 @@ async function copyInner(): Promise<void> {
   const ms = performance.now() - t0;
   const counters = client.counters();
   await client.close();
-  emit({ ms, connectMs, size, sha256, hashMs, writeMs, counters, dialect: client.dialect, signing: client.signing, exportAvailable });
+  emit({ ms, connectMs, size, sha256, hashMs, writeMs, counters, api, dialect: client.dialect, signing: client.signing, exportAvailable });
 }
 
 /** P3 when the engine has export.version: which input fields it wants (the bench only drives known shapes). */
@@ -325,9 +341,21 @@ async function exportVersion(): Promise<void> {
     if (versionId === null) throw new Error(`no version holds ${String(args.file)}; export.version cannot be measured`);
     const input: Record<string, unknown> = { versionId };
     input[String(args.destKey)] = String(args.destDir);
+    // Phase split from export.progress events (preparing → copying → verifying → finishing).
+    const phases: Record<string, number> = {};
+    const off = engine.onEvent((e: EngineEvent) => {
+      if ((e.event as string) === 'export.progress') {
+        const phase = (e.payload as { phase?: string }).phase ?? '?';
+        phases[phase] ??= performance.now();
+      }
+    });
     const t0 = performance.now();
-    const out = await call<unknown>(engine, 'export.version', input);
-    emit({ ms: performance.now() - t0, output: out });
+    const out = await profiled('export', () => call<unknown>(engine, 'export.version', input));
+    const t1 = performance.now();
+    off();
+    const order = Object.entries(phases).sort((a, b) => a[1] - b[1]);
+    const phaseMs = Object.fromEntries(order.map(([name, at], i) => [name, Math.round((order[i + 1]?.[1] ?? t1) - at)]));
+    emit({ ms: t1 - t0, output: out, phaseMs });
   } finally {
     await engine.close();
   }
@@ -380,12 +408,46 @@ async function search(): Promise<void> {
   }
 }
 
+/** P1 detail: the SMB client alone listing the whole share (16 folders in flight, no catalog). */
+async function walk(): Promise<void> {
+  const client = await connectSmb({ host: String(args.host), port: Number(args.port), user: String(args.user), password: String(args.password) });
+  const share = await client.tree(String(args.share));
+  const t0 = performance.now();
+  const queue = [''];
+  let active = 0;
+  let folders = 0;
+  let files = 0;
+  await new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      while (active < 16 && queue.length > 0) {
+        const dir = queue.shift()!;
+        active++;
+        share.list(dir).then((entries) => {
+          folders++;
+          for (const e of entries) {
+            if (e.isDir) queue.push(dir ? `${dir}/${e.name}` : e.name);
+            else files++;
+          }
+          active--;
+          if (active === 0 && queue.length === 0) resolve();
+          else pump();
+        }, reject);
+      }
+    };
+    pump();
+  });
+  const ms = performance.now() - t0;
+  const counters = client.counters();
+  await client.close();
+  emit({ ms, folders, files, roundTrips: counters.roundTrips });
+}
+
 /** P5/P6/P7 data: a synthetic catalog through the real Catalog class. */
 function catalog(): void {
   emit(buildCatalog(String(args.dataDir), args.spec as CatalogSpec));
 }
 
-const modes: Record<string, () => Promise<void> | void> = { catalog, index, 'local-index': localIndex, copy, 'export-shape': exportShape, 'export-version': exportVersion, search };
+const modes: Record<string, () => Promise<void> | void> = { catalog, walk, index, 'local-index': localIndex, copy, 'export-shape': exportShape, 'export-version': exportVersion, search };
 const run = mode ? modes[mode] : undefined;
 if (!run) {
   console.error(`unknown mode ${mode}; one of ${Object.keys(modes).join(', ')}`);

@@ -1,5 +1,6 @@
 // The runner behind `npm run bench [-- P1 P4 …] [--runs N] [--profile] [--keep-cache=no]`: runs the
 // chosen benchmarks, prints a table and writes bench/results/latest.json. See bench/README.md.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,15 @@ function parseArgs(argv: string[]) {
   return { ids: ids.size > 0 ? ids : new Set(ALL), runs, profile, keepCache };
 }
 
+/** Which code was measured: the commit and how many files differ from it (uncommitted work). */
+function codeVersion(): { commit: string; changedFiles: number | null } {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head.status !== 0) return { commit: process.env.MODELSHELF_BENCH_COMMIT ?? 'unknown (not a git checkout)', changedFiles: null };
+  const status = git(['status', '--porcelain', '--untracked-files=no']);
+  return { commit: head.stdout.trim(), changedFiles: status.stdout.split('\n').filter(Boolean).length };
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
@@ -71,6 +81,7 @@ async function main(): Promise<void> {
     cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     loadavgStart: loadavg(),
+    code: codeVersion(),
   };
   console.log(`Modelshelf bench: ${[...opts.ids].join(' ')}; ${opts.runs} runs each; load ${env.loadavgStart.join(' ')} on ${env.cpus}`);
   const results: BenchResult[] = [];

@@ -1,10 +1,10 @@
 // P3: copy a 1 GiB file from the share to local disk, sha256-verified, against `smbclient get` of
 // the same file. Through the engine's export.version when the contract has it (and its input shape
-// is one the bench knows); otherwise through the SMB client's ranged read (share.read in 64 MiB
-// segments, two segments in flight, each split by the client into 1 MiB reads, 16 in flight),
-// written with async positioned writes and hashed on the way. The report says which was measured.
+// is one the bench knows); otherwise through the SMB client: share.stream when the client has it,
+// else share.read in 64 MiB segments, two in flight; written with async positioned writes and
+// hashed on the way. The report says which was measured.
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeBigFile } from '../data/big-file';
 import type { BenchContext } from '../lib/context';
@@ -25,6 +25,7 @@ interface CopyResult {
   hashMs: number;
   writeMs: number;
   counters: { requests: number; roundTrips: number; bytesRead: number };
+  api: string;
   dialect: string;
   signing: string | null;
 }
@@ -77,6 +78,8 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
     const base = { host: '127.0.0.1', port: env.server.port, user: env.server.user, password: env.server.password, share: 'big', path: FILE };
 
     const shape = (await runChild<{ available: boolean; keys: string[] }>('export-shape', {})).result;
+    let profileDir = ctx.profileDir ? path.join(ctx.profileDir, 'P3', 'export') : undefined;
+    const exportProfile = profileDir ? path.join(profileDir, 'export.cpuprofile') : null;
     const destKey = shape.keys.find((k) => DEST_KEYS.includes(k));
     let method: string;
     let engineCopy: () => Promise<{ ms: number; sha256: string | null; detail: unknown }>;
@@ -84,23 +87,26 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
       method = `engine export.version (input keys: ${shape.keys.join(', ')})`;
       engineCopy = async () => {
         const out = mkdtempSync(path.join(dest, 'export-'));
-        const r = await runChild<{ ms: number; output: { path?: string } }>('export-version', {
+        const r = await runChild<{ ms: number; output: { path?: string }; phaseMs: Record<string, number> }>('export-version', {
           dataDir: mkdtempSync(path.join(ctx.workDir, 'p3-data-')),
           location: env.server.url('big'),
           password: env.server.password,
           file: FILE,
           destKey,
           destDir: out,
+          ...(profileDir ? { profileDir } : {}),
         });
+        profileDir = undefined; // only the first run is profiled
         const file = findFile(r.result.output.path ?? out, path.basename(FILE));
         const sha = file ? await sha256File(file) : null;
         rmSync(out, { recursive: true, force: true });
-        return { ms: r.result.ms, sha256: sha, detail: r.result.output };
+        return { ms: r.result.ms, sha256: sha, detail: { ...r.result.output, phaseMs: r.result.phaseMs } };
       };
     } else {
+      const probe = (await runChild<CopyResult>('copy', { ...base, hash: false })).result;
       method = shape.available
-        ? `SMB client share.read + sha256 (export.version exists but takes {${shape.keys.join(', ')}}, a shape the bench does not know)`
-        : 'SMB client share.read + inline sha256 (no export.version in METHOD_NAMES)';
+        ? `SMB client ${probe.api} + async write + sha256 (export.version exists but takes {${shape.keys.join(', ')}}, a shape the bench does not know)`
+        : `SMB client ${probe.api} + async write + inline sha256 (no export.version in METHOD_NAMES)`;
       engineCopy = async () => {
         const r = await runChild<CopyResult>('copy', { ...base, dest: oursOut });
         rmSync(oursOut, { force: true });
@@ -138,9 +144,11 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
     // Where the time goes: the same read without writing, and without hashing.
     const breakdownRuns = Math.min(3, ctx.runs);
     const readOnly: number[] = [];
+    const readApiOnly: number[] = [];
     const noHash: number[] = [];
     for (let i = 0; i < breakdownRuns; i++) {
       readOnly.push((await runChild<CopyResult>('copy', { ...base, hash: false })).result.ms);
+      readApiOnly.push((await runChild<CopyResult>('copy', { ...base, hash: false, api: 'read' })).result.ms);
       noHash.push((await runChild<CopyResult>('copy', { ...base, dest: oursOut, hash: false })).result.ms);
       rmSync(oursOut, { force: true });
     }
@@ -151,6 +159,7 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
       rmSync(oursOut, { force: true });
       await runChild<CopyResult>('copy', { ...base, hash: false, profileDir: path.join(dir, 'read-only') });
       profile = {
+        ...(exportProfile && existsSync(exportProfile) ? { export: summarizeProfile(exportProfile, CHILD) } : {}),
         copy: summarizeProfile(path.join(dir, 'copy', 'copy.cpuprofile'), CHILD),
         readOnly: summarizeProfile(path.join(dir, 'read-only', 'copy.cpuprofile'), CHILD),
       };
@@ -159,6 +168,10 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
     const oursMed = median(ours);
     const ratio = oursMed / refMed;
     const mibps = (ms: number) => round(size / MiB / (ms / 1000), 0);
+    const phaseKeys = [...new Set(details.flatMap((d) => Object.keys((d as { phaseMs?: Record<string, number> }).phaseMs ?? {})))];
+    const phaseNote = phaseKeys.length
+      ? `; export phases ${phaseKeys.map((k) => `${k} ${round(median(details.map((d) => (d as { phaseMs: Record<string, number> }).phaseMs[k] ?? 0)), 0)} ms`).join(', ')}`
+      : '';
     const ok = verified && refSha === expected && oursDiskSha === expected;
     return [
       {
@@ -169,13 +182,14 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
         ratio: round(ratio, 3),
         target: 'time ratio ≤ 1.0',
         status: !ok ? 'error' : ratio <= 1.0 ? 'pass' : 'miss',
-        note: `${mibps(oursMed)} MiB/s vs smbclient ${mibps(refMed)} MiB/s; read only ${mibps(median(readOnly))} MiB/s, read+write ${mibps(median(noHash))} MiB/s; sha256 ${ok ? 'verified' : 'MISMATCH'}`,
+        note: `${mibps(oursMed)} MiB/s vs smbclient ${mibps(refMed)} MiB/s; client read only ${mibps(median(readOnly))} MiB/s (${check.result.api}; share.read segments ${mibps(median(readApiOnly))} MiB/s), read+write ${mibps(median(noHash))} MiB/s${phaseNote}; sha256 ${ok ? 'verified' : 'MISMATCH'}`,
         details: {
           method,
           expectedSha256: expected,
           smbclientSha256: refSha,
           engineDiskSha256: oursDiskSha,
           readOnlyMs: readOnly.map((x) => round(x, 0)),
+          readOnlyWithShareReadMs: readApiOnly.map((x) => round(x, 0)),
           readWriteNoHashMs: noHash.map((x) => round(x, 0)),
           dialect: check.result.dialect,
           signing: check.result.signing,

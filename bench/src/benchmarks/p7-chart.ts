@@ -1,7 +1,8 @@
 // P7: first draw of a metric chart whose series has 1,000,000 points, in Chromium against the real
-// `serve`. App figure: from the route change to the model's page (the app already loaded) until a
-// uPlot canvas is on screen and painted (two animation frames later); the metrics.series round
-// trip is timed in the page too. Reference, same page: uPlot itself drawing the same 1M points
+// `serve`. App figure: from the route change to the model's metrics tab (#/models/<id>/metrics; the
+// app already loaded on the library) until a uPlot canvas is on screen and painted (two animation
+// frames later). Also reported: every engine call on the way, and metrics.series reply → painted
+// (the renderer's own drawing cost). Reference, same page: uPlot itself drawing the same 1M points
 // raw (new uPlot(...) → painted). If the app shows no uPlot chart there, the app figure is "not
 // measurable yet" and the reference is still reported.
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { median, round } from '../lib/stats';
 
 /** Before the app's scripts: when a uPlot canvas appears, and when metrics.series calls return. */
 const INIT = `
-  window.__bench = { canvasAt: null, rpc: [] };
+  window.__bench = { canvasAt: null, rpc: [], sent: [] };
   new MutationObserver(() => {
     if (window.__bench.canvasAt === null && document.querySelector('.uplot canvas, [data-testid="metric-chart"] canvas')) {
       const t = performance.now();
@@ -28,14 +29,17 @@ const INIT = `
   WebSocket.prototype.send = function (data) {
     try {
       const m = JSON.parse(data);
-      if (m && m.method) pending.set(m.id, { method: m.method, sentAt: performance.now() });
+      if (m && m.method) {
+        pending.set(m.id, { method: m.method, sentAt: performance.now() });
+        window.__bench.sent.push({ id: m.id, method: m.method, at: performance.now() });
+      }
       if (!this.__benchHooked) {
         this.__benchHooked = true;
         this.addEventListener('message', (ev) => {
           try {
             const r = JSON.parse(ev.data);
             const p = pending.get(r.id);
-            if (p) { pending.delete(r.id); window.__bench.rpc.push({ method: p.method, ms: performance.now() - p.sentAt, bytes: ev.data.length, at: performance.now() }); }
+            if (p) { pending.delete(r.id); window.__bench.rpc.push({ id: r.id, method: p.method, ms: performance.now() - p.sentAt, bytes: ev.data.length, at: performance.now() }); }
           } catch {}
         });
       }
@@ -46,52 +50,81 @@ const INIT = `
 
 interface AppDraw {
   firstDrawMs: number;
+  /** From the metrics.series reply arriving to the chart painted: the renderer's own drawing cost. */
+  drawAfterDataMs: number | null;
   seriesRpcMs: number | null;
   seriesBytes: number | null;
-  /** Every engine call the page made between the route change and the painted chart. */
+  /** Every engine call the page sent between the route change and the painted chart (endMs: when answered, from the route change). */
   rpc: Array<{ method: string; ms: number; bytes: number; endMs: number }>;
 }
 
 async function appFirstDraw(page: Page, itemId: number): Promise<AppDraw | null> {
-  await page.evaluate(() => {
-    const b = (window as unknown as { __bench: { canvasAt: number | null; paintedAt?: number; rpc: unknown[]; navAt?: number } }).__bench;
-    b.canvasAt = null;
-    b.rpc = [];
-  });
-  const navAt = await page.evaluate((id) => {
-    const t = performance.now();
-    location.hash = `#/models/${id}`;
-    return t;
-  }, itemId);
+  const reset = () =>
+    page.evaluate(() => {
+      const b = (window as unknown as { __bench: { canvasAt: number | null; rpc: unknown[]; sent: unknown[] } }).__bench;
+      b.canvasAt = null;
+      b.rpc = [];
+      b.sent = [];
+    });
   const wait = async (ms: number) => {
     try {
-      await page.waitForFunction(() => (window as unknown as { __bench: { paintedAt?: number; canvasAt: number | null } }).__bench.canvasAt !== null, undefined, { timeout: ms });
+      await page.waitForFunction(() => (window as unknown as { __bench: { canvasAt: number | null } }).__bench.canvasAt !== null, undefined, { timeout: ms });
       return true;
     } catch {
       return false;
     }
   };
-  let found = await wait(20_000);
+  // The model's metrics tab by its route (#/models/<id>/metrics), from the library page.
+  await reset();
+  let navAt = await page.evaluate((id) => {
+    const t = performance.now();
+    location.hash = `#/models/${id}/metrics`;
+    return t;
+  }, itemId);
+  let found = await wait(30_000);
   if (!found) {
-    // The chart may sit behind a tab or button on the model page.
+    // No such route: open the model, then a metrics/chart tab or button; time from the click.
+    await page.evaluate((id) => {
+      location.hash = `#/models/${id}`;
+    }, itemId);
+    await page.waitForTimeout(5000);
     const tab = page.getByRole('tab', { name: /metric|chart|training/i }).or(page.getByRole('button', { name: /metric|chart|training/i })).first();
     if ((await tab.count()) > 0 && (await tab.isEnabled())) {
+      await reset();
+      navAt = await page.evaluate(() => performance.now());
       try {
         await tab.click({ timeout: 5000 });
-        found = await wait(15_000);
+        found = await wait(30_000);
       } catch {
         /* not clickable: the chart is not there */
       }
     }
   }
   if (!found) return null;
-  const b = await page.evaluate(() => (window as unknown as { __bench: { paintedAt: number; rpc: Array<{ method: string; ms: number; bytes: number; at: number }> } }).__bench);
+  // Calls still unanswered at the paint are waited for (up to 60 s) so their cost shows too: the
+  // engine answers one call at a time, so a slow call delays the ones behind it.
+  await page
+    .waitForFunction(() => {
+      const w = (window as unknown as { __bench: { sent: Array<{ id: number }>; rpc: Array<{ id: number }> } }).__bench;
+      return w.sent.every((s) => w.rpc.some((r) => r.id === s.id));
+    }, undefined, { timeout: 60_000 })
+    .catch(() => {});
+  const b = await page.evaluate(
+    () =>
+      (window as unknown as { __bench: { paintedAt: number; sent: Array<{ id: number; method: string; at: number }>; rpc: Array<{ id: number; method: string; ms: number; bytes: number; at: number }> } }).__bench,
+  );
   const series = b.rpc.find((r) => r.method === 'metrics.series');
   return {
     firstDrawMs: b.paintedAt - navAt,
+    drawAfterDataMs: series ? b.paintedAt - series.at : null,
     seriesRpcMs: series?.ms ?? null,
     seriesBytes: series?.bytes ?? null,
-    rpc: b.rpc.filter((r) => r.at <= b.paintedAt).map((r) => ({ method: r.method, ms: Math.round(r.ms), bytes: r.bytes, endMs: Math.round(r.at - navAt) })),
+    rpc: b.sent
+      .filter((s) => s.at <= b.paintedAt)
+      .map((s) => {
+        const r = b.rpc.find((x) => x.id === s.id);
+        return { method: s.method, ms: r ? Math.round(r.ms) : -1, bytes: r?.bytes ?? 0, endMs: r ? Math.round(r.at - navAt) : -1 };
+      }),
   };
 }
 
@@ -161,7 +194,7 @@ export async function benchChart(ctx: BenchContext): Promise<BenchResult[]> {
         draws.push(d);
         ctx.log(`  run ${i + 1}/${runs}: app chart painted ${round(d.firstDrawMs, 0)} ms after the route change (metrics.series ${d.seriesRpcMs === null ? 'not seen' : `${round(d.seriesRpcMs, 0)} ms, ${d.seriesBytes} bytes`}) (load ${loadavg()[0]})`);
       } else {
-        missing = `no uPlot chart appeared on the page of a model whose version has a ${rows.length.toLocaleString('en-US')}-point run (#/models/${cat.stats.chartItemId}, waited 20 s, looked for a metrics/runs tab)`;
+        missing = `no uPlot chart appeared for a model whose version has a ${rows.length.toLocaleString('en-US')}-point run (tried #/models/${cat.stats.chartItemId}/metrics, then a metrics/chart tab on #/models/${cat.stats.chartItemId}; 30 s each)`;
       }
       if (i === 0 || missing !== null) {
         raw = await rawUplot(page, xs, ys, 3);
@@ -193,12 +226,12 @@ export async function benchChart(ctx: BenchContext): Promise<BenchResult[]> {
       {
         id: 'P7',
         title: 'metric chart with 1M points: first draw',
-        measure: { value: round(first, 1), unit: 'ms', label: `app chart, route change → painted, median of ${draws.length}`, samples: draws.map((d) => round(d.firstDrawMs, 1)) },
+        measure: { value: round(first, 1), unit: 'ms', label: `app chart, route change to the metrics tab → painted, median of ${draws.length}`, samples: draws.map((d) => round(d.firstDrawMs, 1)) },
         reference: ref,
         ratio: round(ratio, 3),
         target: '< 150 ms and ≤ 1.2× raw',
         status: first < 150 && ratio <= 1.2 ? 'pass' : 'miss',
-        note: `metrics.series round trip ${round(median(draws.map((d) => d.seriesRpcMs ?? Number.NaN)), 0)} ms (${draws[0]?.seriesBytes} bytes); calls before the paint: ${(draws[0]?.rpc ?? []).map((r) => `${r.method} ${r.ms} ms`).join(', ')}`,
+        note: `data reply → painted ${round(median(draws.map((d) => d.drawAfterDataMs ?? Number.NaN)), 0)} ms; metrics.series round trip ${round(median(draws.map((d) => d.seriesRpcMs ?? Number.NaN)), 0)} ms (${draws[0]?.seriesBytes} bytes); calls sent before the paint: ${(draws[0]?.rpc ?? []).map((r) => `${r.method} ${r.ms} ms`).join(', ')}`,
         details: { points: rows.length, draws },
         load: { start: load0, end: loadavg() },
       },
