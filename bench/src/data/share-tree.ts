@@ -5,7 +5,7 @@
 // (a folder bigger than one QUERY_DIRECTORY buffer), ImageFolder datasets, and experiment folders
 // with logs. Photo and log sizes are set with ftruncate (sparse): the listing sees realistic sizes
 // without writing gigabytes. Deterministic (seeded).
-import { closeSync, cpSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { writeDemoLibrary } from '../../../electron/core/demo/generate';
 import { Prng } from '../../../electron/core/demo/prng';
@@ -53,6 +53,33 @@ function sparseFile(c: Counter, file: string, size: number, head?: string): void
   c.bytes += size;
 }
 
+/** A file of about `size` bytes made of whole copies of `unit` (records stay intact). */
+function repeatedFile(c: Counter, file: string, unit: Buffer, size: number, head?: Buffer): void {
+  const copies = Math.max(1, Math.round((size - (head?.length ?? 0)) / unit.length));
+  const data = Buffer.concat([...(head ? [head] : []), ...Array.from({ length: copies }, () => unit)]);
+  const fd = openSync(file, 'w');
+  try {
+    let done = 0;
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+  } finally {
+    closeSync(fd);
+  }
+  c.files++;
+  c.bytes += data.length;
+}
+
+/** The first file under `dir` whose name matches (depth-first), or null. */
+function findIn(dir: string, test: (name: string) => boolean): string | null {
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, d.name);
+    if (d.isDirectory()) {
+      const hit = findIn(full, test);
+      if (hit) return hit;
+    } else if (test(d.name)) return full;
+  }
+  return null;
+}
+
 function countTree(dir: string, c: Counter): void {
   // Counts what writeDemoLibrary produced (it makes its own folders).
   for (const d of readdirSync(dir, { withFileTypes: true })) {
@@ -97,7 +124,14 @@ export async function writeShareTree(root: string): Promise<TreeStats> {
     sparseFile(c, path.join(dump, `IMG_202604${String(day).padStart(2, '0')}_${String(rng.int(80000, 235959)).padStart(6, '0')}_${String(i).padStart(4, '0')}.jpg`), rng.int(1_500_000, 6_000_000));
   }
 
-  // 3. Experiments: config, log, metrics CSV and a TensorBoard event file each.
+  // 3. Experiments: config, log, metrics CSV and a TensorBoard event file each. Event records and
+  // CSV rows come from the demo library when it has them (else sparse stand-ins of the same size).
+  const tfevents = findIn(first, (n) => /^events\.out\.tfevents\.\d+\.[^.]+\.\d+\.\d+$/.test(n));
+  const csv = findIn(first, (n) => n === 'metrics.csv');
+  const eventUnit = tfevents ? readFileSync(tfevents) : null;
+  const csvLines = csv ? readFileSync(csv, 'utf8').split('\n') : null;
+  const csvHead = csvLines ? Buffer.from(`${csvLines[0]}\n`) : null;
+  const csvUnit = csvLines ? Buffer.from(`${csvLines.slice(1).filter(Boolean).join('\n')}\n`) : null;
   mkdir(c, path.join(root, 'experiments'));
   for (let i = 0; i < EXPERIMENTS; i++) {
     const exp = path.join(root, 'experiments', `exp-${String(i).padStart(3, '0')}-${rng.pick(['lr-sweep', 'baseline', 'aug-heavy', 'distill', 'long-run'])}`);
@@ -105,8 +139,12 @@ export async function writeShareTree(root: string): Promise<TreeStats> {
     mkdir(c, path.join(exp, 'logs'));
     sparseFile(c, path.join(exp, 'config.yaml'), 600, `seed: ${i}\nlr: ${rng.pick(['1e-3', '3e-4', '1e-4'])}\nepochs: ${rng.int(5, 50)}\n`);
     sparseFile(c, path.join(exp, 'train.log'), rng.int(20_000, 2_000_000));
-    sparseFile(c, path.join(exp, 'logs', 'metrics.csv'), rng.int(5_000, 400_000), 'epoch,step,loss,val_loss\n');
-    sparseFile(c, path.join(exp, 'logs', `events.out.tfevents.17${rng.int(10000000, 99999999)}.gpu-box-${rng.int(1, 4)}.${rng.int(1000, 99999)}.0`), rng.int(100_000, 30_000_000));
+    const csvFile = path.join(exp, 'logs', 'metrics.csv');
+    if (csvHead && csvUnit && csvUnit.length > 1) repeatedFile(c, csvFile, csvUnit, rng.int(5_000, 400_000), csvHead);
+    else sparseFile(c, csvFile, rng.int(5_000, 400_000), 'epoch,step,loss,val_loss\n');
+    const eventFile = path.join(exp, 'logs', `events.out.tfevents.17${rng.int(10000000, 99999999)}.gpu-box-${rng.int(1, 4)}.${rng.int(1000, 99999)}.0`);
+    if (eventUnit) repeatedFile(c, eventFile, eventUnit, rng.int(20_000, 2_000_000));
+    else sparseFile(c, eventFile, rng.int(20_000, 2_000_000));
   }
 
   // 4. ImageFolder datasets fill the remaining folders and files exactly.

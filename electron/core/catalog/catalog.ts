@@ -543,9 +543,13 @@ export class Catalog {
     })();
   }
 
-  listLibrary(filter: { kind?: ItemKind; query?: string; sourceId?: number }): LibraryItem[] {
+  listLibrary(filter: { kind?: ItemKind; query?: string; sourceId?: number; id?: number }): LibraryItem[] {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
+    if (filter.id) {
+      where.push('i.id = @id');
+      params.id = filter.id;
+    }
     if (filter.kind) {
       where.push('i.kind = @kind');
       params.kind = filter.kind;
@@ -612,9 +616,8 @@ export class Catalog {
   }
 
   getItem(id: number): ItemDetail | null {
-    const base = this.db.prepare('SELECT source_id FROM item WHERE id = ?').get(id) as { source_id: number } | undefined;
-    if (!base) return null;
-    const item = this.listLibrary({ sourceId: base.source_id }).find((i) => i.id === id);
+    // One row by id (not the whole source's list: that cost seconds on a 100k-item catalog).
+    const item = this.listLibrary({ id })[0];
     if (!item) return null;
     const versions = this.db
       .prepare('SELECT * FROM version WHERE item_id = ? ORDER BY ordinal DESC')
