@@ -489,45 +489,39 @@ export interface DirectoryEntry {
   fileId?: bigint;
 }
 
-/** FileIdBothDirectoryInformation ([MS-FSCC] 2.4.17) records: the same fields plus the FileId. */
-export function parseFileIdBothDirectoryInformation(buf: Buffer): DirectoryEntry[] {
+/**
+ * Walks the records of a QUERY_DIRECTORY reply. FileDirectoryInformation ([MS-FSCC] 2.4.10) and
+ * FileIdBothDirectoryInformation (2.4.17) share their first 64 bytes; the latter adds short name and
+ * FileId before the name.
+ */
+function parseDirectoryRecords(buf: Buffer, nameOffset: 64 | 104): DirectoryEntry[] {
   const out: DirectoryEntry[] = [];
   let off = 0;
-  for (;;) {
-    if (off + 104 > buf.length) break;
+  while (off + nameOffset <= buf.length) {
     const next = buf.readUInt32LE(off);
     const nameLen = buf.readUInt32LE(off + 60);
-    out.push({
+    const entry: DirectoryEntry = {
       lastWriteTime: buf.readBigUInt64LE(off + 24),
       endOfFile: buf.readBigUInt64LE(off + 40),
       fileAttributes: buf.readUInt32LE(off + 56),
-      fileId: buf.readBigUInt64LE(off + 96),
-      name: buf.toString('utf16le', off + 104, off + 104 + nameLen),
-    });
+      name: buf.toString('utf16le', off + nameOffset, off + nameOffset + nameLen),
+    };
+    if (nameOffset === 104) entry.fileId = buf.readBigUInt64LE(off + 96);
+    out.push(entry);
     if (next === 0) break;
     off += next;
   }
   return out;
 }
 
-/** FileDirectoryInformation ([MS-FSCC] 2.4.10) records. */
+/** FileIdBothDirectoryInformation records: the same fields plus the server's FileId. */
+export function parseFileIdBothDirectoryInformation(buf: Buffer): DirectoryEntry[] {
+  return parseDirectoryRecords(buf, 104);
+}
+
+/** FileDirectoryInformation records. */
 export function parseFileDirectoryInformation(buf: Buffer): DirectoryEntry[] {
-  const out: DirectoryEntry[] = [];
-  let off = 0;
-  for (;;) {
-    if (off + 64 > buf.length) break;
-    const next = buf.readUInt32LE(off);
-    const nameLen = buf.readUInt32LE(off + 60);
-    out.push({
-      lastWriteTime: buf.readBigUInt64LE(off + 24),
-      endOfFile: buf.readBigUInt64LE(off + 40),
-      fileAttributes: buf.readUInt32LE(off + 56),
-      name: buf.toString('utf16le', off + 64, off + 64 + nameLen),
-    });
-    if (next === 0) break;
-    off += next;
-  }
-  return out;
+  return parseDirectoryRecords(buf, 64);
 }
 
 export function queryInfoRequest(o: { fileId: Buffer; infoType: number; infoClass: number; outputLength: number }): Buffer {
