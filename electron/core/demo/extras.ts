@@ -11,6 +11,7 @@ import { writePng, writeParquet } from './data-writers';
 import { writeHdf5 } from './hdf5-writer';
 import { type GgufValue, type StTensor, writeGguf, writeSafetensors } from './model-writers';
 import { Prng } from './prng';
+import { tinyLlamaKv, tinyLlamaTokens } from './tiny-llama';
 import { type ScalarPoint, eventRecord, scalarSummary, writeEventFile } from './tfevents-writer';
 import { writeStoredZip } from './zip-writer';
 
@@ -328,37 +329,8 @@ outs:
 // ---- GGUF Q8_0 sibling of the tiny llama -----------------------------------------------------------
 
 async function writeGgufQ8(lib: DemoWriter, at: At, rng: Prng): Promise<void> {
-  const n = 256;
-  const tokens = ['<unk>', '<s>', '</s>'];
-  for (let i = 0; tokens.length < n; i++) tokens.push(i < 26 ? `▁${String.fromCharCode(97 + i)}` : `<0x${(i % 256).toString(16).toUpperCase().padStart(2, '0')}>${i}`);
-  const kv: [string, GgufValue][] = [
-    ['general.architecture', { t: 'str', v: 'llama' }],
-    ['general.type', { t: 'str', v: 'model' }],
-    ['general.name', { t: 'str', v: 'Tiny Llama Chat' }],
-    ['general.basename', { t: 'str', v: 'tiny-llama-chat' }],
-    ['general.size_label', { t: 'str', v: '66K' }],
-    ['general.license', { t: 'str', v: 'apache-2.0' }],
-    ['general.base_model.count', { t: 'u32', v: 1 }],
-    ['general.base_model.0.name', { t: 'str', v: 'TinyLlama 1.1B Chat v1.0' }],
-    ['general.base_model.0.organization', { t: 'str', v: 'TinyLlama' }],
-    ['general.base_model.0.repo_url', { t: 'str', v: 'https://huggingface.co/TinyLlama/TinyLlama-1.1B-Chat-v1.0' }],
-    ['llama.block_count', { t: 'u32', v: 1 }],
-    ['llama.context_length', { t: 'u32', v: 2048 }],
-    ['llama.embedding_length', { t: 'u32', v: 64 }],
-    ['llama.feed_forward_length', { t: 'u32', v: 256 }],
-    ['llama.attention.head_count', { t: 'u32', v: 4 }],
-    ['llama.attention.head_count_kv', { t: 'u32', v: 4 }],
-    ['llama.rope.freq_base', { t: 'f32', v: 10000 }],
-    ['llama.attention.layer_norm_rms_epsilon', { t: 'f32', v: 1e-5 }],
-    ['general.file_type', { t: 'u32', v: 7 }],
-    ['tokenizer.ggml.model', { t: 'str', v: 'llama' }],
-    ['tokenizer.ggml.tokens', { t: 'arr-str', v: tokens }],
-    ['tokenizer.ggml.scores', { t: 'arr-f32', v: tokens.map((_, i) => -i) }],
-    ['tokenizer.ggml.token_type', { t: 'arr-i32', v: tokens.map((_, i) => (i < 3 ? 3 : 1)) }],
-    ['tokenizer.ggml.bos_token_id', { t: 'u32', v: 1 }],
-    ['tokenizer.ggml.eos_token_id', { t: 'u32', v: 2 }],
-    ['general.quantization_version', { t: 'u32', v: 2 }],
-  ];
+  const tokens = tinyLlamaTokens();
+  const kv = tinyLlamaKv(tokens, 7);
   const q8 = (count: number) => rng.bytes((count / 32) * 34);
   const f32 = (count: number) => new ByteWriter().bytes(new Uint8Array(new Float32Array(count).fill(1).buffer)).toBytes();
   const tensors = [

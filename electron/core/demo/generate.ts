@@ -10,6 +10,7 @@ import { writeExtras } from './extras';
 import { type GgufValue, writeGguf, writeOnnx, writeSafetensors } from './model-writers';
 import { Float, OrderedDict, type PickleValue, PyObject, Tensor, pickle, torchSave } from './pickle-writer';
 import { Prng } from './prng';
+import { tinyLlamaKv, tinyLlamaTokens } from './tiny-llama';
 
 /** Fixed reference time: every timestamp in the demo is an offset back from here. */
 export const DEMO_NOW = Date.UTC(2026, 9, 30, 16, 0, 0); // 2026-10-30 16:00 UTC
@@ -461,38 +462,8 @@ async function writeUltralytics(lib: Library, rng: Prng): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 async function writeGgufModel(lib: Library, rng: Prng): Promise<void> {
-  const n = 256;
-  const tokens = ['<unk>', '<s>', '</s>'];
-  for (let i = 0; tokens.length < n; i++) tokens.push(i < 26 ? `▁${String.fromCharCode(97 + i)}` : `<0x${(i % 256).toString(16).toUpperCase().padStart(2, '0')}>${i}`);
-  const kv: [string, GgufValue][] = [
-    ['general.architecture', { t: 'str', v: 'llama' }],
-    ['general.type', { t: 'str', v: 'model' }],
-    ['general.name', { t: 'str', v: 'Tiny Llama Chat' }],
-    ['general.basename', { t: 'str', v: 'tiny-llama-chat' }],
-    ['general.size_label', { t: 'str', v: '66K' }],
-    ['general.license', { t: 'str', v: 'apache-2.0' }],
-    ['general.base_model.count', { t: 'u32', v: 1 }],
-    ['general.base_model.0.name', { t: 'str', v: 'TinyLlama 1.1B Chat v1.0' }],
-    ['general.base_model.0.organization', { t: 'str', v: 'TinyLlama' }],
-    ['general.base_model.0.repo_url', { t: 'str', v: 'https://huggingface.co/TinyLlama/TinyLlama-1.1B-Chat-v1.0' }],
-    ['llama.block_count', { t: 'u32', v: 1 }],
-    ['llama.context_length', { t: 'u32', v: 2048 }],
-    ['llama.embedding_length', { t: 'u32', v: 64 }],
-    ['llama.feed_forward_length', { t: 'u32', v: 256 }],
-    ['llama.attention.head_count', { t: 'u32', v: 4 }],
-    ['llama.attention.head_count_kv', { t: 'u32', v: 4 }],
-    ['llama.rope.freq_base', { t: 'f32', v: 10000 }],
-    ['llama.attention.layer_norm_rms_epsilon', { t: 'f32', v: 1e-5 }],
-    ['general.file_type', { t: 'u32', v: 15 }],
-    ['tokenizer.ggml.model', { t: 'str', v: 'llama' }],
-    ['tokenizer.ggml.tokens', { t: 'arr-str', v: tokens }],
-    ['tokenizer.ggml.scores', { t: 'arr-f32', v: tokens.map((_, i) => -i) }],
-    ['tokenizer.ggml.token_type', { t: 'arr-i32', v: tokens.map((_, i) => (i < 3 ? 3 : 1)) }],
-    ['tokenizer.ggml.bos_token_id', { t: 'u32', v: 1 }],
-    ['tokenizer.ggml.eos_token_id', { t: 'u32', v: 2 }],
-    ['tokenizer.chat_template', { t: 'str', v: "{% for message in messages %}<|{{ message['role'] }}|>\n{{ message['content'] }}</s>\n{% endfor %}<|assistant|>\n" }],
-    ['general.quantization_version', { t: 'u32', v: 2 }],
-  ];
+  const tokens = tinyLlamaTokens();
+  const kv = tinyLlamaKv(tokens, 15, "{% for message in messages %}<|{{ message['role'] }}|>\n{{ message['content'] }}</s>\n{% endfor %}<|assistant|>\n");
   const f32 = (count: number) => {
     const b = new Uint8Array(count * 4);
     const dv = new DataView(b.buffer);
