@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ByteWriter, utf8 } from './binary';
 import { writePng, writeParquet } from './data-writers';
 import { writeHdf5 } from './hdf5-writer';
-import { type GgufValue, type StTensor, writeGguf, writeSafetensors } from './model-writers';
+import { type StTensor, writeGguf, writeSafetensors } from './model-writers';
 import { Prng } from './prng';
 import { tinyLlamaKv, tinyLlamaTokens } from './tiny-llama';
 import { type ScalarPoint, eventRecord, scalarSummary, writeEventFile } from './tfevents-writer';

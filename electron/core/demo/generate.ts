@@ -7,7 +7,7 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writePng, writeParquet } from './data-writers';
 import { writeExtras } from './extras';
-import { type GgufValue, writeGguf, writeOnnx, writeSafetensors } from './model-writers';
+import { writeGguf, writeOnnx, writeSafetensors } from './model-writers';
 import { Float, OrderedDict, type PickleValue, PyObject, Tensor, pickle, torchSave } from './pickle-writer';
 import { Prng } from './prng';
 import { tinyLlamaKv, tinyLlamaTokens } from './tiny-llama';
