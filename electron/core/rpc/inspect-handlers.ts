@@ -3,11 +3,11 @@ import type { FileInspection } from '../../../shared/contract';
 import { resolveRef } from '../registry/model-ref';
 import type { EngineContext } from '../engine-context';
 import { EngineError } from '../errors';
-import { readFormat } from '../formats';
-import { fileRange, type FileSource } from '../nas/file-source';
+import type { FileSource } from '../nas/file-source';
 import { openLocalSource } from '../nas/local-source';
 import { parseLocation } from '../nas/location';
 import { openSmbTarget } from '../nas/open-source';
+import { readHeader } from '../scan/read-header';
 import type { Handlers } from './dispatch';
 
 const INSPECT_CAP = 64 * 1024 * 1024;
@@ -35,7 +35,7 @@ export function inspectHandlers(ctx: EngineContext): Pick<Handlers, 'files.inspe
         const st = await source.stat(file);
         if (st.isDir) throw new EngineError('INVALID_INPUT', `${location} is a folder; inspect takes one file.`);
         const before = source.counters().bytesRead;
-        const info = await readFormat(file, fileRange(source, file, st.size), { byteCap: INSPECT_CAP });
+        const info = await readHeader(source, file, file, st.size, { byteCap: INSPECT_CAP });
         const out: FileInspection = {
           location,
           size: st.size,

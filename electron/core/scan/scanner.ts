@@ -6,13 +6,14 @@
 import type { ScanProgress, ScanSummary } from '../../../shared/contract';
 import type { Catalog, EntryRecord } from '../catalog/catalog';
 import { EngineError } from '../errors';
-import { readerFor, readFormat } from '../formats';
-import { type FileSource, fileRange, joinPath } from '../nas/file-source';
+import { readerFor } from '../formats';
+import { type FileSource, joinPath } from '../nas/file-source';
 import { groupEntries } from '../registry/group';
 import { lineageFromItems } from '../registry/lineage';
 import { indexRuns } from './runs-phase';
 import { parseSidecar, SIDECAR_CAP, sidecarKind } from '../registry/sidecar-files';
 import { makeIgnore, unsafeNameReason } from './ignore';
+import { readHeader } from './read-header';
 
 export interface ScanOptions {
   catalog: Catalog;
@@ -209,20 +210,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
             catalog.setEntryFormat(sourceId, f.path, kind, { kind: 'other', metadata, warnings });
           }
         } else {
-          // readFormat turns every error into a warning, including the source's own (share gone):
-          // remember those and fail the read, so the file stays pending and is read again next scan.
-          const range = fileRange(source, f.path, f.size);
-          let sourceError: unknown = null;
-          const watched = {
-            size: range.size,
-            read: (offset: number, length: number) =>
-              range.read(offset, length).catch((err: unknown) => {
-                sourceError ??= err;
-                throw err;
-              }),
-          };
-          const info = await readFormat(f.name, watched, { byteCap: byteCapFor(f.name) });
-          if (sourceError !== null) throw sourceError;
+          // A failing share is rethrown (the file stays pending and is read again next scan).
+          const info = await readHeader(source, f.path, f.name, f.size, { byteCap: byteCapFor(f.name) });
           catalog.setEntryFormat(sourceId, f.path, info?.format ?? null, info ? { kind: info.kind, metadata: info.metadata, warnings: info.warnings } : null);
         }
         stats.filesRead++;
