@@ -2,7 +2,7 @@
 // a temp folder, a test user, one or more shares. Needs root (to create the Unix user) and Samba
 // installed (ensureSambaInstalled installs it with apt-get when it can, else says how).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,6 +120,27 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
       child.kill(signal);
     } catch {
       /* already gone */
+    }
+  }
+}
+
+/**
+ * smbd starts samba-dcerpcd helpers (share enumeration) in their own process group, so killing
+ * smbd's group misses them. They carry our private --configfile, which names them exactly.
+ */
+function killHelpersOf(conf: string): void {
+  const marker = `--configfile=${conf}`;
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return; // no /proc (not Linux): nothing we can find
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(marker)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already, or not ours to read
     }
   }
 }
@@ -305,6 +326,7 @@ async function startDaemon(smbd: string, conf: string, port: number, root: strin
         clearTimeout(timer);
       }
       killGroup(child, 'SIGKILL'); // any forked child still in the group
+      killHelpersOf(conf);
     },
     freeze: () => killGroup(child, 'SIGSTOP'),
     thaw: () => killGroup(child, 'SIGCONT'),

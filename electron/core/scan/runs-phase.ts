@@ -27,7 +27,8 @@ function pathRef(p: string): RefHint {
 export async function indexRuns(opts: RunsPhaseOptions): Promise<EdgeHint[]> {
   const { catalog, source, sourceId, generation, signal } = opts;
   const store = new RunsStore(catalog.db);
-  const files: CatalogFile[] = opts.entries.map((e) => ({ path: e.path, isDir: e.isDir, size: e.size, mtimeMs: e.mtimeMs }));
+  // Catalog entries already are CatalogFiles (path, isDir, size, mtimeMs): no second copy of the list.
+  const files: CatalogFile[] = opts.entries;
   const byPath = new Map(files.map((f) => [f.path, f]));
   const known = store.fingerprints(sourceId);
   const edges: EdgeHint[] = [];
