@@ -360,9 +360,11 @@ export const methodInputs = {
     name: z.string().min(1).max(200).optional(),
     /** Held in memory (and in the OS keychain in the desktop app); never written to the catalog. */
     password: z.string().max(1024).optional(),
+    /** false: keep the password for this session only (nothing in the keychain). Default true. */
+    remember: z.boolean().optional(),
   }),
   'sources.remove': z.object({ id: Id }),
-  'sources.setPassword': z.object({ id: Id, password: z.string().max(1024) }),
+  'sources.setPassword': z.object({ id: Id, password: z.string().max(1024), remember: z.boolean().optional() }),
   'sources.scan': z.object({ id: Id }),
   'sources.cancelScan': z.object({ id: Id }),
   /** Removes a source and its stored password (keychain included). */

@@ -10,6 +10,12 @@ export interface CredentialStore {
   delete(sourceId: number): Promise<void>;
 }
 
+/** The engine's view of credentials: the persistent store plus passwords kept for this session only. */
+export interface SessionCredentialStore extends CredentialStore {
+  /** Keeps a password in memory for this run only and removes any copy the persistent store holds. */
+  keepForSession(sourceId: number, password: string): Promise<void>;
+}
+
 export interface EngineOptions {
   /** Folder for the catalog (catalog.sqlite) and the demo library. Created if missing. */
   dataDir: string;

@@ -2,7 +2,7 @@
 // running scans. Each domain's handlers live in rpc/<domain>-handlers.ts and see only this.
 import type { EventName, EventPayloads, ScanSummary, Source } from '../../shared/contract';
 import type { Catalog, SourceRow } from './catalog/catalog';
-import type { CredentialStore, EngineOptions } from './engine-api';
+import type { EngineOptions, SessionCredentialStore } from './engine-api';
 import type { FileSource } from './nas/file-source';
 
 export interface SourceManager {
@@ -29,7 +29,7 @@ export interface EngineContext {
   dataDir: string;
   host: NonNullable<EngineOptions['host']>;
   catalog: Catalog;
-  credentials: CredentialStore;
+  credentials: SessionCredentialStore;
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
   sources: SourceManager;
   scans: ScanManager;

@@ -6,7 +6,7 @@ import type { EngineEvent, EventName, EventPayloads, ScanSummary, Source } from 
 import { Catalog, type SourceRow } from './catalog/catalog';
 import { openCatalogDb } from './catalog/open';
 import { memoryCredentials } from './credentials';
-import type { CredentialStore, Engine, EngineOptions } from './engine-api';
+import type { CredentialStore, Engine, EngineOptions, SessionCredentialStore } from './engine-api';
 import type { EngineContext, ScanManager, SourceManager } from './engine-context';
 import { EngineError } from './errors';
 import type { FileSource } from './nas/file-source';
@@ -33,7 +33,7 @@ export { ENGINE_VERSION } from './rpc/app-handlers';
  * If the store refuses (no keychain on this machine), the connection that just worked keeps working
  * for the session instead of failing the whole call; the next start asks again.
  */
-function sessionFirst(store: CredentialStore): CredentialStore {
+function sessionFirst(store: CredentialStore): SessionCredentialStore {
   const session = new Map<number, string>();
   return {
     async get(id) {
@@ -47,6 +47,11 @@ function sessionFirst(store: CredentialStore): CredentialStore {
     },
     async delete(id) {
       session.delete(id);
+      await store.delete(id).catch(() => {});
+    },
+    async keepForSession(id, password) {
+      // "Don't remember": an older saved copy must not outlive the choice.
+      session.set(id, password);
       await store.delete(id).catch(() => {});
     },
   };

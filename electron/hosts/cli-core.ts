@@ -30,11 +30,12 @@ function openInBrowser(url: string): void {
 export const coreCommands: CliCommand[] = [
   {
     name: 'add',
-    help: `  add <location> [--name N] [--json]
+    help: `  add <location> [--name N] [--no-keychain] [--json]
                                 Add a share or folder and check that it can be read.
                                 location: smb://[user@]host[:port]/share[/path], \\\\host\\share, or /local/folder
-                                The password comes from MODELSHELF_PASSWORD or is asked for; never a flag.`,
-    options: { name: { type: 'string' } },
+                                The password comes from MODELSHELF_PASSWORD or is asked for; never a flag.
+                                It is saved in the OS keychain unless --no-keychain is given.`,
+    options: { name: { type: 'string' }, 'no-keychain': { type: 'boolean' } },
     async run(ctx) {
       if (ctx.positionals.length !== 1) throw new UsageError('add takes exactly one location.');
       const location = ctx.positionals[0] as string;
@@ -44,7 +45,8 @@ export const coreCommands: CliCommand[] = [
         password = await ctx.askPassword();
       }
       const name = typeof ctx.values.name === 'string' ? ctx.values.name : undefined;
-      const source = await ctx.call('sources.add', { location, name, password });
+      const remember = ctx.values['no-keychain'] !== true;
+      const source = await ctx.call('sources.add', { location, name, password, remember });
       if (ctx.json) ctx.printJson(source);
       else ctx.out(`Added ${source.name} (${source.url}) as source ${source.id}. Next: modelshelf scan ${source.id}`);
       return 0;

@@ -335,7 +335,7 @@ function SignInStep({
     if (busy) return;
     setBusy(true);
     setError(null);
-    const result = await addSource({ location, name: `${share} on ${address.host}`, ...(user.trim() && password ? { password } : {}) });
+    const result = await addSource({ location, name: `${share} on ${address.host}`, ...(user.trim() && password ? { password, remember } : {}) });
     setBusy(false);
     if (!result.ok) {
       setError(result.error);

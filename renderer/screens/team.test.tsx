@@ -231,9 +231,17 @@ describe('connect a NAS', () => {
     expect((screen.getByTestId('nas-remember') as HTMLInputElement).checked).toBe(true);
     fireEvent.click(screen.getByTestId('nas-connect'));
     expect((await screen.findByTestId('nas-connect-error')).textContent).toContain('user name and password');
+    expect(api.callsTo('sources.add')[0]).toMatchObject({ password: 'secret', remember: true });
+    // Unticked "Remember": the engine is told to keep the password for this session only.
+    fireEvent.click(screen.getByTestId('nas-remember'));
     fireEvent.click(screen.getByTestId('nas-connect'));
     await waitFor(() => expect(api.callsTo('sources.scan')).toEqual([{ id: 7 }]));
-    expect(api.callsTo('sources.add')[1]).toEqual({ location: 'smb://ana@192.168.1.20/models', name: 'models on 192.168.1.20', password: 'secret' });
+    expect(api.callsTo('sources.add')[1]).toEqual({
+      location: 'smb://ana@192.168.1.20/models',
+      name: 'models on 192.168.1.20',
+      password: 'secret',
+      remember: false,
+    });
   });
 
   it('says so when no device answers, and takes a typed address', async () => {

@@ -9,7 +9,7 @@ import { openSmbTarget, openSourceRow } from '../nas/open-source';
 import type { Handlers } from './dispatch';
 
 /** Adds a source after connecting to it once: a wrong password or a typo leaves nothing behind. */
-export async function addSource(ctx: EngineContext, location: string, name?: string, password?: string): Promise<Source> {
+export async function addSource(ctx: EngineContext, location: string, name?: string, password?: string, remember = true): Promise<Source> {
   const { catalog } = ctx;
   const loc = parseLocation(location);
   if (catalog.findSourceByUrl(loc.url)) {
@@ -37,11 +37,15 @@ export async function addSource(ctx: EngineContext, location: string, name?: str
           domain: loc.domain,
         },
   );
-  if (loc.kind === 'smb' && password !== undefined) await ctx.credentials.set(row.id, password);
+  if (loc.kind === 'smb' && password !== undefined) await storePassword(ctx, row.id, password, remember);
   ctx.sources.adopt(row.id, probe);
   catalog.setSourceStatus(row.id, 'online', { seen: true, lastError: null });
   ctx.emit('sources.changed', { sourceId: row.id });
   return ctx.sources.toSource(catalog.requireSource(row.id));
+}
+
+function storePassword(ctx: EngineContext, id: number, password: string, remember: boolean): Promise<void> {
+  return remember ? ctx.credentials.set(id, password) : ctx.credentials.keepForSession(id, password);
 }
 
 export function sourceHandlers(ctx: EngineContext): Pick<
@@ -51,7 +55,7 @@ export function sourceHandlers(ctx: EngineContext): Pick<
   const { catalog } = ctx;
   return {
     'sources.list': async () => Promise.all(catalog.listSourceRows().map((r) => ctx.sources.toSource(r))),
-    'sources.add': async ({ location, name, password }) => addSource(ctx, location, name, password),
+    'sources.add': async ({ location, name, password, remember }) => addSource(ctx, location, name, password, remember ?? true),
     'sources.remove': async ({ id }) => {
       ctx.sources.requireRow(id);
       ctx.scans.cancel(id);
@@ -62,14 +66,14 @@ export function sourceHandlers(ctx: EngineContext): Pick<
       ctx.emit('library.changed', { sourceId: id });
       return { removed: true as const };
     },
-    'sources.setPassword': async ({ id, password }) => {
+    'sources.setPassword': async ({ id, password, remember }) => {
       const row = ctx.sources.requireRow(id);
       if (row.kind !== 'smb') throw new EngineError('INVALID_INPUT', `${row.name} is a local folder; it has no password.`);
       await ctx.sources.drop(id);
       const probe = await openSourceRow(row, password);
       await probe.list('');
       ctx.sources.adopt(id, probe);
-      await ctx.credentials.set(id, password);
+      await storePassword(ctx, id, password, remember ?? true);
       catalog.setSourceStatus(id, 'online', { seen: true, lastError: null });
       ctx.emit('sources.changed', { sourceId: id });
       return ctx.sources.toSource(catalog.requireSource(id));
