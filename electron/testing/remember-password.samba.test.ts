@@ -58,7 +58,7 @@ describe('remembering a share password, or not', () => {
 
     const later = await createEngine({ dataDir, credentials: store });
     const listed = await later.call('sources.list', {});
-    expect(listed.ok && listed.value[0]?.needsPassword).toBe(true);
+    expect(listed.ok && (listed.value as Source[])[0]?.needsPassword).toBe(true);
 
     // Typing it again with "remember" ticked stores it; unticking later removes the stored copy.
     const remembered = await later.call('sources.setPassword', { id: source.id, password: samba.password });
