@@ -281,6 +281,8 @@ export interface AppInfo {
   demoPath: string | null;
   /** A sensible default folder for exports (the user's Downloads folder, else home). */
   downloadsDir: string;
+  /** What this computer's file manager is called ("Finder", "File Explorer", "Files"). */
+  fileManager?: string;
   host: 'electron' | 'browser' | 'cli' | 'test';
 }
 
@@ -382,6 +384,11 @@ export const methodInputs = {
   }),
   /** Adds a share the OS already mounted as a local-folder source that remembers its smb:// origin. */
   'nas.addMounted': z.object({ mountPoint: z.string().min(1).max(4096), name: z.string().min(1).max(200).optional() }),
+  /**
+   * Shows a source (or a folder in it, by catalog path) in the OS file manager. A NAS share is
+   * mounted by the OS's own client (Finder, File Explorer, gio); one the OS already mounted opens as a folder.
+   */
+  'sources.openInFileManager': z.object({ id: Id, path: z.string().max(4096).optional() }),
   'demo.open': z.object({}),
   'library.list': z.object({
     kind: ItemKindSchema.optional(),
@@ -456,6 +463,8 @@ export interface MethodOutputs {
   'nas.discover': NasDevice[];
   'nas.shares': NasShareInfo[];
   'nas.addMounted': Source;
+  /** app: "Finder", "File Explorer" or "Files"; opened: the folder or smb:// address shown (no password). */
+  'sources.openInFileManager': { app: string; opened: string };
   'demo.open': Source;
   'library.list': LibraryItem[];
   'library.get': ItemDetail;

@@ -21,6 +21,7 @@ import { insightHandlers } from './rpc/insight-handlers';
 import { inspectHandlers } from './rpc/inspect-handlers';
 import { libraryHandlers } from './rpc/library-handlers';
 import { nasHandlers } from './rpc/nas-handlers';
+import { fileManagerHandlers } from './rpc/file-manager-handlers';
 import { sourceHandlers } from './rpc/source-handlers';
 import { LiveUpdates } from './scan/live';
 import { runScan } from './scan/scanner';
@@ -227,6 +228,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     ...appHandlers(ctx),
     ...sourceHandlers(ctx),
     ...nasHandlers(ctx),
+    ...fileManagerHandlers(ctx),
     ...libraryHandlers(ctx),
     ...insightHandlers(ctx),
     ...inspectHandlers(ctx),

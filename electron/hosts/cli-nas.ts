@@ -109,6 +109,20 @@ export const nasCommands: CliCommand[] = [
     },
   },
   {
+    name: 'open',
+    help: `  open <source> [path] [--json]
+                                Show a source (or a folder in it) in Finder / File Explorer / Files. A NAS
+                                share is mounted by the computer's own SMB client.`,
+    async run(ctx) {
+      if (ctx.positionals.length < 1 || ctx.positionals.length > 2) throw new UsageError('open takes a source and, optionally, a folder in it.');
+      const source = findSource(await ctx.call('sources.list', {}), ctx.positionals[0] as string);
+      const result = await ctx.call('sources.openInFileManager', { id: source.id, path: ctx.positionals[1] });
+      if (ctx.json) ctx.printJson(result);
+      else ctx.out(`Opened ${result.opened} in ${result.app}.`);
+      return 0;
+    },
+  },
+  {
     name: 'forget',
     help: `  forget <source> [--json]      Remove a source (id, name or address), its catalog entries and its saved
                                 password. Nothing on the share is touched.`,

@@ -2,12 +2,13 @@ import type { BridgeApi } from '../../shared/app-api';
 // "Export" on a version: copies its files to a folder on this computer (or one zip) through the
 // engine's export.version, with progress, cancel, and a question before replacing an earlier
 // export. Builds whose contract does not have that method yet say so instead.
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ItemVersion } from '../../shared/contract';
 import { formatBytes } from '../../shared/format';
 import type { AppError } from '../../shared/result';
 import { callOptional, hasMethod } from '../api/optional';
 import { useApi } from '../state/hooks';
+import { useMenuCommand } from '../state/menu-commands';
 
 export const EXPORT_METHOD = 'export.version';
 export const EXPORT_MISSING = 'Export is not available yet';
@@ -64,6 +65,11 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
   const input = useRef<HTMLInputElement>(null);
   const ids = useId();
   const available = hasMethod(EXPORT_METHOD);
+  // File › Export… in the desktop app opens this dialog.
+  useMenuCommand(
+    'export',
+    useCallback(() => setOpen(true), []),
+  );
   // In the desktop app a native folder picker exists; in the browser the path is typed.
   const bridge = (window as unknown as { modelshelf?: BridgeApi }).modelshelf;
   const pickFolder = bridge?.pickFolder?.bind(bridge);

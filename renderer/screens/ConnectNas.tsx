@@ -28,6 +28,7 @@ export function ConnectNas({ onDone, onCancel }: { onDone(source: Source): void;
       </ol>
       {state.step === 1 && (
         <FindStep
+          onMounted={onDone}
           onPick={(address, label) => {
             if (address.user) setUser(address.user);
             if (address.share) setState({ step: 3, address, label, share: address.share });
@@ -76,8 +77,10 @@ function deviceAddress(device: NasDevice): NasAddress {
   return parsed ?? { host: device.addresses[0] ?? device.hostnames[0] ?? device.name, port: device.smbPort, user: null, share: null };
 }
 
-function FindStep({ onPick }: { onPick(address: NasAddress, label: string): void }) {
+function FindStep({ onPick, onMounted }: { onPick(address: NasAddress, label: string): void; onMounted(source: Source): void }) {
   const api = useApi();
+  const addMountedSource = useApp((s) => s.addMountedSource);
+  const [mountError, setMountError] = useState<AppError | null>(null);
   const [devices, setDevices] = useState<NasDevice[] | null>(null);
   const [searching, setSearching] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
@@ -115,6 +118,14 @@ function FindStep({ onPick }: { onPick(address: NasAddress, label: string): void
     onPick(address, address.port ? `${address.host}:${address.port}` : address.host);
   }
 
+  // A share this computer already mounted is indexed through that folder: no password to type.
+  async function addMountedShare(mountPoint: string) {
+    setMountError(null);
+    const result = await addMountedSource(mountPoint);
+    if (result.ok) onMounted(result.value);
+    else setMountError(result.error);
+  }
+
   return (
     <section className="connect-step" aria-labelledby={`${ids}-h`}>
       <div className="panel-head">
@@ -144,9 +155,26 @@ function FindStep({ onPick }: { onPick(address: NasAddress, label: string): void
                 <strong>{d.name}</strong>
                 <span className="muted">{[d.model, d.addresses[0], d.mounted.length ? 'already mounted here' : null].filter(Boolean).join(' · ')}</span>
               </button>
+              {d.mounted.map((m) => (
+                <button
+                  key={m.mountPoint}
+                  type="button"
+                  className="button ghost small"
+                  data-testid="nas-use-mounted"
+                  title={`Index ${m.url} through the folder this computer already has mounted`}
+                  onClick={() => void addMountedShare(m.mountPoint)}
+                >
+                  Use the folder already mounted at <span className="mono">{m.mountPoint}</span>
+                </button>
+              ))}
             </li>
           ))}
         </ul>
+      )}
+      {mountError && (
+        <p className="inline-error" role="alert" data-testid="nas-mounted-error">
+          {mountError.message}
+        </p>
       )}
       <form className="field" onSubmit={submit} noValidate>
         <label htmlFor={`${ids}-addr`}>Type an address</label>

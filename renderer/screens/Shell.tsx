@@ -2,6 +2,7 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/hooks';
+import { useNativeMenu } from '../state/menu-commands';
 import { ActivityView } from './ActivityView';
 import { CommandPalette } from './CommandPalette';
 import { EmptyState } from './EmptyState';
@@ -73,6 +74,7 @@ function usePaletteShortcut() {
 export function Shell() {
   const loaded = useApp((s) => s.sourcesLoaded);
   usePaletteShortcut();
+  useNativeMenu();
   return (
     <div className="app" data-app-state={loaded ? 'loaded' : 'loading'}>
       <Sidebar />

@@ -1,11 +1,13 @@
 // Every share and folder Modelshelf indexes, with its state and what can be done with it.
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Source } from '../../shared/contract';
 import { formatBytes, formatCount } from '../../shared/format';
 import type { AppError } from '../../shared/result';
+import { OpenInFileManager } from '../components/OpenInFileManager';
 import { BADGE_LABEL, formatDate, formatWhen, plural, sourceBadge } from '../lib/format';
 import { useApp } from '../state/hooks';
+import { useMenuCommand } from '../state/menu-commands';
 import { healthText } from '../lib/team';
 import { AddSourceForm } from './AddSourceForm';
 import { ConnectNas } from './ConnectNas';
@@ -15,6 +17,14 @@ export function SourcesView() {
   const navigate = useApp((s) => s.navigate);
   const [adding, setAdding] = useState(false);
   const [connecting, setConnecting] = useState(false);
+  // File › Add source… in the desktop app opens the connect flow.
+  useMenuCommand(
+    'add-source',
+    useCallback(() => {
+      setAdding(false);
+      setConnecting(true);
+    }, []),
+  );
   return (
     <div className="view">
       <div className="view-header">
@@ -181,6 +191,7 @@ function SourceRow({ source }: { source: Source }) {
             >
               {busy ? 'Indexing…' : 'Index now'}
             </button>
+            <OpenInFileManager sourceId={source.id} />
             <button type="button" className="button ghost" onClick={() => setConfirming('remove')}>
               Remove
             </button>

@@ -244,6 +244,31 @@ describe('connect a NAS', () => {
     });
   });
 
+  it('indexes a share the computer already mounted through its folder, and opens sources in the file manager', async () => {
+    const api = createFakeApi({ sources: [makeSource({ id: 3 })] });
+    const mounted = { ...device, mounted: [{ url: 'smb://ana@192.168.1.20/models', host: '192.168.1.20', share: 'models', mountPoint: '/mnt/models', via: 'cifs' as const }] };
+    api.handle('nas.discover', () => ({ ok: true, value: [mounted] }));
+    api.handle('nas.addMounted', (input) =>
+      input.mountPoint === '/mnt/models'
+        ? { ok: true, value: makeSource({ id: 8, kind: 'local', url: '/mnt/models', lastScanAt: null }) }
+        : { ok: false, error: { code: 'INVALID_INPUT', message: 'nope' } },
+    );
+    api.handle('sources.openInFileManager', () => ({
+      ok: false,
+      error: { code: 'UNSUPPORTED', message: 'No program to open Files was found on this computer (looked for gio, xdg-open).' },
+    }));
+    renderApp(api);
+    fireEvent.click(await screen.findByTestId('nav-sources'));
+    fireEvent.click(await screen.findByTestId('open-in-file-manager'));
+    expect((await screen.findByTestId('open-in-file-manager-error')).textContent).toContain('looked for gio, xdg-open');
+    expect(api.callsTo('sources.openInFileManager')).toEqual([{ id: 3 }]);
+
+    fireEvent.click(await screen.findByTestId('connect-nas-button'));
+    fireEvent.click(await screen.findByTestId('nas-use-mounted'));
+    await waitFor(() => expect(api.callsTo('nas.addMounted')).toEqual([{ mountPoint: '/mnt/models' }]));
+    await waitFor(() => expect(api.callsTo('sources.scan')).toEqual([{ id: 8 }]));
+  });
+
   it('says so when no device answers, and takes a typed address', async () => {
     const api = createFakeApi({ sources: [makeSource()] });
     renderApp(api);

@@ -12,6 +12,8 @@ export interface SourcesSlice {
   fetchSources(): Promise<void>;
   /** Adds the source, then starts indexing it. Returns the add result so the form can show errors. */
   addSource(input: MethodInput<'sources.add'>): Promise<Result<Source>>;
+  /** Adds a share the OS already mounted (indexed through its folder), then starts indexing it. */
+  addMountedSource(mountPoint: string): Promise<Result<Source>>;
   removeSource(id: number): Promise<Result<unknown>>;
   /** Removes the source and the password the engine keeps for it (keychain included). */
   forgetSource(id: number): Promise<Result<unknown>>;
@@ -48,6 +50,14 @@ export function createSourcesSlice(set: SetState, get: GetState, api: RendererAp
 
     async addSource(input) {
       const result = await api.call('sources.add', input);
+      if (!result.ok) return result;
+      upsert(result.value);
+      void get().scanSource(result.value.id);
+      return result;
+    },
+
+    async addMountedSource(mountPoint) {
+      const result = await api.call('nas.addMounted', { mountPoint });
       if (!result.ok) return result;
       upsert(result.value);
       void get().scanSource(result.value.id);

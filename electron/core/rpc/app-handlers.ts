@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AppInfo } from '../../../shared/contract';
 import { writeDemoLibrary } from '../demo/generate';
 import type { EngineContext } from '../engine-context';
+import { fileManagerName } from '../nas/file-manager';
 import type { Handlers } from './dispatch';
 import { addSource } from './source-handlers';
 
@@ -21,6 +22,7 @@ export function appHandlers(ctx: EngineContext): Pick<Handlers, 'app.info' | 'de
         demoPath: existsSync(demo) ? demo : null,
         downloadsDir: existsSync(path.join(os.homedir(), 'Downloads')) ? path.join(os.homedir(), 'Downloads') : os.homedir(),
         host: ctx.host,
+        fileManager: fileManagerName(process.platform),
       };
     },
     // Writes the demo library into the data folder (once), adds it as a source and starts indexing

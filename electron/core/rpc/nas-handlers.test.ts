@@ -12,6 +12,7 @@ import type { FileSource } from '../nas/file-source';
 import { openSourceRow } from '../nas/open-source';
 import { createSourceHealth } from '../nas/source-health';
 import { checkHost, nasHandlers } from './nas-handlers';
+import { addSource } from './source-handlers';
 
 describe('nas handlers', () => {
   let dir: string;
@@ -91,6 +92,15 @@ describe('nas handlers', () => {
       message: expect.stringMatching(/is not on a mounted network share/),
     });
     await expect(handlers['nas.addMounted']({ mountPoint: 'relative/folder' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('an ordinary "add folder" of a folder on a mounted share remembers the origin too; other folders have none', async () => {
+    const mounts = { platform: 'linux' as const, procMountsPath: path.join(dir, 'mounts'), gvfsRunRoot: path.join(dir, 'none') };
+    const onShare = await addSource(ctx, path.join(dir, 'mnt', 'models'), undefined, undefined, true, mounts);
+    expect(onShare).toMatchObject({ kind: 'local', name: 'models on 127.0.0.1', origin: 'smb://OFFICE;ana@127.0.0.1/models' });
+    const plain = await addSource(ctx, path.join(dir, 'plain'), undefined, undefined, true, mounts);
+    expect(plain).toMatchObject({ kind: 'local', name: 'plain' });
+    expect(plain.origin ?? null).toBeNull();
   });
 
   it('sources.forget removes the source and deletes its password while the source still exists', async () => {

@@ -7,9 +7,8 @@ import { EngineError } from '../errors';
 import { discoverNas } from '../nas/discovery';
 import { findMountFor, listMountedShares } from '../nas/discovery/mounted';
 import type { MountProbeOptions } from '../nas/discovery/types';
-import { openLocalSource } from '../nas/local-source';
 import { connectSmb, type SmbClient } from '../nas/smb';
-import { sourceHandlers } from './source-handlers';
+import { addSource, sourceHandlers } from './source-handlers';
 import type { Handlers } from './dispatch';
 
 const SHARE_CHECKS_IN_FLIGHT = 4;
@@ -85,40 +84,10 @@ export async function listNasShares(input: {
 async function addMounted(ctx: EngineContext, mountPoint: string, name: string | undefined, mounts: MountProbeOptions): Promise<Source> {
   if (!path.isAbsolute(mountPoint)) throw new EngineError('INVALID_INPUT', `"${mountPoint}" is not a full folder path.`);
   const folder = path.resolve(mountPoint);
-  const hit = findMountFor(await listMountedShares(mounts), folder);
-  if (!hit) {
+  if (!findMountFor(await listMountedShares(mounts), folder)) {
     throw new EngineError('INVALID_INPUT', `${folder} is not on a mounted network share. Add it as an ordinary folder instead.`);
   }
-  if (ctx.catalog.findSourceByUrl(folder)) throw new EngineError('CONFLICT', `${folder} is already in your sources.`);
-  const origin = hit.found.mount;
-  const probe = await openLocalSource(folder);
-  try {
-    await probe.list('');
-  } catch (err) {
-    await probe.close().catch(() => {});
-    throw err;
-  }
-  // The origin is kept in the smb columns of the row; the source itself stays a local folder.
-  const originUrl = new URL(origin.url);
-  const subpath = [decodeURIComponent(originUrl.pathname).split('/').slice(2).join('/'), hit.rest].filter((p) => p !== '').join('/');
-  const user = originUrl.username ? decodeURIComponent(originUrl.username) : null;
-  const [domain, username] = user?.includes(';') ? (user.split(';', 2) as [string, string]) : [null, user];
-  const row = ctx.catalog.insertSource({
-    kind: 'local',
-    name: name ?? `${origin.share} on ${origin.host}`,
-    url: folder,
-    rootPath: folder,
-    host: origin.host,
-    port: originUrl.port ? Number(originUrl.port) : null,
-    share: origin.share,
-    subpath,
-    username,
-    domain,
-  });
-  ctx.sources.adopt(row.id, probe);
-  ctx.catalog.setSourceStatus(row.id, 'online', { seen: true, lastError: null });
-  ctx.emit('sources.changed', { sourceId: row.id });
-  return ctx.sources.toSource(ctx.catalog.requireSource(row.id));
+  return addSource(ctx, folder, name, undefined, true, mounts);
 }
 
 /** `mounts` points the OS-mount probe elsewhere (tests); the engine uses the defaults. */

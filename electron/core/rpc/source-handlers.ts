@@ -4,12 +4,24 @@ import type { EngineContext } from '../engine-context';
 import { EngineError } from '../errors';
 import type { FileSource } from '../nas/file-source';
 import { openLocalSource } from '../nas/local-source';
+import { findMountFor, listMountedShares, mountOrigin } from '../nas/discovery/mounted';
+import type { MountProbeOptions } from '../nas/discovery/types';
 import { parseLocation } from '../nas/location';
 import { openSmbTarget, openSourceRow } from '../nas/open-source';
 import type { Handlers } from './dispatch';
 
-/** Adds a source after connecting to it once: a wrong password or a typo leaves nothing behind. */
-export async function addSource(ctx: EngineContext, location: string, name?: string, password?: string, remember = true): Promise<Source> {
+/**
+ * Adds a source after connecting to it once: a wrong password or a typo leaves nothing behind. A
+ * local folder that lies on a share the OS mounted remembers the smb:// address it came from.
+ */
+export async function addSource(
+  ctx: EngineContext,
+  location: string,
+  name?: string,
+  password?: string,
+  remember = true,
+  mounts: MountProbeOptions = {},
+): Promise<Source> {
   const { catalog } = ctx;
   const loc = parseLocation(location);
   if (catalog.findSourceByUrl(loc.url)) {
@@ -22,9 +34,17 @@ export async function addSource(ctx: EngineContext, location: string, name?: str
     await probe.close().catch(() => {});
     throw err;
   }
+  const mount = loc.kind === 'local' ? findMountFor(await listMountedShares(mounts), loc.rootPath) : null;
+  const origin = mount ? mountOrigin(mount) : null;
   const row = catalog.insertSource(
     loc.kind === 'local'
-      ? { kind: 'local', name: name ?? (path.basename(loc.rootPath) || loc.rootPath), url: loc.url, rootPath: loc.rootPath }
+      ? {
+          kind: 'local',
+          name: name ?? (origin ? `${origin.share} on ${origin.host}` : path.basename(loc.rootPath) || loc.rootPath),
+          url: loc.url,
+          rootPath: loc.rootPath,
+          ...origin,
+        }
       : {
           kind: 'smb',
           name: name ?? `${loc.share} on ${loc.host}`,

@@ -6,6 +6,7 @@ import type { ItemDetail, ItemVersion } from '../../../shared/contract';
 import { formatBytes } from '../../../shared/format';
 import { callOptional, hasMethod } from '../../api/optional';
 import { ExportButton } from '../../components/ExportButton';
+import { OpenInFileManager } from '../../components/OpenInFileManager';
 import { formatDate, formatWhen, plural } from '../../lib/format';
 import { metadataRows, safetyOf } from '../../lib/metadata';
 import { cardText, metadataWarnings, modelFacts, trainingSettings } from '../../lib/model-facts';
@@ -105,6 +106,12 @@ function useCardMarkdown(version: ItemVersion): string | null {
   return inline ?? (fetched?.id === version.id ? fetched.text : null);
 }
 
+/** The folder holding a version (a one-file version is shown in its folder, not opened in an app). */
+function folderOf(version: ItemVersion): string {
+  const isFile = version.files.some((f) => f.path === version.path || version.path.endsWith(`/${f.path}`));
+  return isFile ? version.path.split('/').slice(0, -1).join('/') : version.path;
+}
+
 function VersionPanel({ item, version }: { item: ItemDetail; version: ItemVersion }) {
   const navigate = useApp((s) => s.navigate);
   const safety = useMemo(() => safetyOf(version.metadata), [version.metadata]);
@@ -133,6 +140,7 @@ function VersionPanel({ item, version }: { item: ItemDetail; version: ItemVersio
               Compare…
             </button>
           )}
+          <OpenInFileManager sourceId={item.sourceId} path={folderOf(version)} />
           <ExportButton version={version} itemName={item.name} />
         </div>
       </div>

@@ -221,3 +221,20 @@ export function findMountFor(mounts: FoundMount[], folder: string): { found: Fou
   }
   return best;
 }
+
+/** The smb:// origin of a folder on a mounted share, as the smb columns of a local source row. */
+export function mountOrigin(hit: { found: FoundMount; rest: string }): {
+  host: string;
+  port: number | null;
+  share: string;
+  subpath: string;
+  username: string | null;
+  domain: string | null;
+} {
+  const origin = hit.found.mount;
+  const originUrl = new URL(origin.url);
+  const subpath = [decodeURIComponent(originUrl.pathname).split('/').slice(2).join('/'), hit.rest].filter((p) => p !== '').join('/');
+  const user = originUrl.username ? decodeURIComponent(originUrl.username) : null;
+  const [domain, username] = user?.includes(';') ? (user.split(';', 2) as [string, string]) : [null, user];
+  return { host: origin.host, port: originUrl.port ? Number(originUrl.port) : null, share: origin.share, subpath, username, domain };
+}
