@@ -81,6 +81,21 @@ describe('MetricChart', () => {
     ]);
   });
 
+  it('draws once on first render, and pushes only new data into the existing plot', () => {
+    const { rerender } = render(<MetricChart title="loss" series={series} xMode="step" smoothing={0} logScale={false} />);
+    expect(plots).toHaveLength(1);
+    const plot = plots[0] as FakePlot;
+    expect(plot.setData).not.toHaveBeenCalled();
+    // same series again (a re-render): nothing to redraw
+    rerender(<MetricChart title="loss" series={series} xMode="step" smoothing={0} logScale={false} />);
+    expect(plot.setData).not.toHaveBeenCalled();
+    const more = series.map((s) => ({ ...s, x: [...s.x, 9], y: [...s.y, 0.1] }));
+    rerender(<MetricChart title="loss" series={more} xMode="step" smoothing={0} logScale={false} />);
+    expect(plots).toHaveLength(1);
+    expect(plot.setData).toHaveBeenCalledTimes(1);
+    expect(plot.setData.mock.calls[0]?.[0]?.[0]).toEqual([0, 1, 2, 4, 9]);
+  });
+
   it('keeps hidden series hidden when the plot is rebuilt, and uses a log axis on request', () => {
     const { rerender } = render(<MetricChart title="loss" series={series} xMode="step" smoothing={0} logScale={false} />);
     fireEvent.click(screen.getAllByTestId('legend-item')[0] as HTMLElement);

@@ -62,6 +62,8 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
   hiddenRef.current = hidden;
   const dataRef = useRef(data);
   dataRef.current = data;
+  /** The data the plot currently shows: the plot is built with it, so it is not pushed in again. */
+  const shown = useRef<typeof data | null>(null);
 
   // (Re)create the plot when the set of series or the axes change; new data alone is pushed in.
   // biome-ignore lint/correctness/useExhaustiveDependencies: `shape` stands for series ids and axes
@@ -122,8 +124,16 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
     };
     const u = new uPlot(opts, dataRef.current as uPlot.AlignedData, el);
     plot.current = u;
+    shown.current = dataRef.current;
     setZoomed(false);
-    const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height })) : null;
+    // ResizeObserver reports the initial size too: redraw only when the width really changed.
+    const ro =
+      typeof ResizeObserver === 'function'
+        ? new ResizeObserver(() => {
+            const width = Math.max(200, el.clientWidth);
+            if (width !== u.width) u.setSize({ width, height });
+          })
+        : null;
     ro?.observe(el);
     // Double-click resets zoom inside uPlot; mirror that in the button state.
     const onDbl = () => setZoomed(false);
@@ -136,8 +146,12 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
     };
   }, [shape, height]);
 
+  // New data for the same plot (e.g. the engine answered again); skipped on the first render, which
+  // built the plot with this very data (drawing a 1M-point run's chart twice doubled its cost).
   useEffect(() => {
-    plot.current?.setData(data as uPlot.AlignedData, !zoomed);
+    if (!plot.current || shown.current === data) return;
+    plot.current.setData(data as uPlot.AlignedData, !zoomed);
+    shown.current = data;
   }, [data, zoomed]);
 
   function toggle(index: number, id: string) {

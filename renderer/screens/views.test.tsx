@@ -1,6 +1,7 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ItemDetail, ItemVersion, LibraryItem, VersionComparison } from '../../shared/contract';
+import { chartMaxPoints } from '../components/MetricsExplorer';
 import { createFakeApi, makeItem, makeRun, makeSource } from '../test/fake-api';
 import { renderApp, SCROLL_BOX } from '../test/render';
 import { ROW_HEIGHT } from './LibraryView';
@@ -210,11 +211,19 @@ describe('runs', () => {
     fireEvent.click(within(rows[1] as HTMLElement).getByTestId('run-check'));
     await screen.findByTestId('metric-chart');
     // loss is drawn first (the usual first look); both runs are in its legend.
-    expect(api.callsTo('metrics.series').at(-1)).toEqual({ runIds: [1, 2], keys: ['loss'], x: 'step', maxPoints: 2000 });
+    expect(api.callsTo('metrics.series').at(-1)).toEqual({ runIds: [1, 2], keys: ['loss'], x: 'step', maxPoints: chartMaxPoints(window.innerWidth) });
     expect(screen.getAllByTestId('legend-item').map((l) => l.textContent)).toEqual(['run 1', 'run 2']);
     // A second metric adds a second chart.
     fireEvent.click(screen.getByRole('button', { name: 'accuracy' }));
     await waitFor(() => expect(screen.getAllByTestId('metric-chart')).toHaveLength(2));
+  });
+});
+
+describe('chart resolution', () => {
+  it('asks for about two points per pixel column of the window, within the engine overview', () => {
+    expect(chartMaxPoints(1280)).toBe(2560);
+    expect(chartMaxPoints(320)).toBe(1000);
+    expect(chartMaxPoints(3840)).toBe(4000);
   });
 });
 
