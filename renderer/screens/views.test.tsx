@@ -247,6 +247,24 @@ describe('model page', () => {
     methods.missing.clear();
   });
 
+  it("charts the runs behind a model's versions on its Metrics tab", async () => {
+    const api = createFakeApi({ sources: [makeSource()], items: [makeItem()] });
+    api.details.set(1, detail());
+    api.handle('metrics.keys', async () => ({ ok: true, value: [{ key: 'train/loss', runIds: [7] }] }));
+    api.handle('metrics.series', async ({ keys }) => ({
+      ok: true,
+      value: keys.map((key) => ({ runId: 7, runName: 'long-pretrain', versionId: 13, versionLabel: 'v3', key, x: [0, 10, 20], y: [3, 2, 1], total: 1_000_000 })),
+    }));
+    renderApp(api);
+    fireEvent.click((await screen.findAllByTestId('library-row'))[0] as HTMLElement);
+    fireEvent.click(await screen.findByTestId('tab-metrics'));
+    await screen.findByTestId('metric-chart');
+    const versionIds = detail().versions.map((v) => v.id);
+    expect(api.callsTo('metrics.keys').at(-1)).toEqual({ versionIds });
+    expect(api.callsTo('metrics.series')).toEqual([{ versionIds, keys: ['train/loss'], x: 'step', maxPoints: chartMaxPoints(window.innerWidth) }]);
+    expect(screen.getAllByTestId('legend-item').map((l) => l.textContent)).toEqual(['long-pretrain']);
+  });
+
   it('exports a version with progress, asks before replacing, and reports where it went', async () => {
     const api = createFakeApi({ sources: [makeSource()], items: [makeItem()] });
     api.details.set(1, detail());
