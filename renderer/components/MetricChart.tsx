@@ -1,7 +1,7 @@
 // One metric chart (uPlot on a canvas): many series overlaid, optional smoothing (raw points stay
 // as a faint line), log scale, drag to zoom (double-click or "Reset zoom" to go back), values under
 // the cursor in the legend, legend entries that hide and show their series, and PNG / CSV export.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { type ChartSeries, alignSeries, colorFor, ema, fileNameFor, forLogScale, toCsv } from '../lib/chart-data';
@@ -66,8 +66,10 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
   const shown = useRef<typeof data | null>(null);
 
   // (Re)create the plot when the set of series or the axes change; new data alone is pushed in.
+  // A layout effect: the canvas is drawn before the browser paints the chart's frame, not one frame
+  // after it (an empty chart box would show for a frame first).
   // biome-ignore lint/correctness/useExhaustiveDependencies: `shape` stands for series ids and axes
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = holder.current;
     if (!el) return;
     const axisColor = cssVar('--muted', '#6b7280');
@@ -148,7 +150,7 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
 
   // New data for the same plot (e.g. the engine answered again); skipped on the first render, which
   // built the plot with this very data (drawing a 1M-point run's chart twice doubled its cost).
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!plot.current || shown.current === data) return;
     plot.current.setData(data as uPlot.AlignedData, !zoomed);
     shown.current = data;
