@@ -5,6 +5,30 @@ import { minMaxIndices, pick } from './downsample';
 import { decodeOverview, fromBlob } from './metric-blob';
 import { OVERVIEW_POINTS } from './metric-pack';
 
+/** First index whose value is >= v (a.length when none). */
+function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is > v (a.length when none). */
+function upperBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 interface SeriesRow {
   id: number;
   run_id: number;
@@ -98,7 +122,15 @@ export class Insights {
     return rows.map((r) => ({ key: r.key, runIds: JSON.parse(r.runs) as number[] }));
   }
 
-  series(runIds: number[], keys: string[], x: 'step' | 'time', maxPoints: number, versionIds: number[] = []): MetricSeries[] {
+  /** `range`: only points whose x (step or wall time) lies in [min, max], thinned to maxPoints. */
+  series(
+    runIds: number[],
+    keys: string[],
+    x: 'step' | 'time',
+    maxPoints: number,
+    versionIds: number[] = [],
+    range?: { min: number; max: number },
+  ): MetricSeries[] {
     const versionOfRun = new Map<number, { id: number; label: string }>();
     if (versionIds.length > 0) {
       const links = this.db
@@ -118,7 +150,7 @@ export class Insights {
       )
       .all(JSON.stringify(runIds), JSON.stringify(keys)) as SeriesRow[];
     return rows.map((s) => {
-      const d = this.points(s, x, maxPoints);
+      const d = this.points(s, x, maxPoints, range);
       const version = versionOfRun.get(s.run_id);
       return {
         runId: s.run_id,
@@ -137,10 +169,10 @@ export class Insights {
    * overview can answer (a chart's first draw) reads only that small blob; anything finer reads the
    * full arrays and thins them as typed arrays, never as a million JS objects.
    */
-  private points(s: SeriesRow, x: 'step' | 'time', maxPoints: number): { x: number[]; y: number[] } {
+  private points(s: SeriesRow, x: 'step' | 'time', maxPoints: number, range?: { min: number; max: number }): { x: number[]; y: number[] } {
     if (s.wall_kind === null) return { x: [], y: [] }; // no stored points (cannot happen after migration 5)
     if (x === 'time' && s.wall_kind === 0) return { x: [], y: [] };
-    const overviewServes = s.count > OVERVIEW_POINTS && maxPoints <= OVERVIEW_POINTS && (x === 'step' || s.wall_kind === 1);
+    const overviewServes = !range && s.count > OVERVIEW_POINTS && maxPoints <= OVERVIEW_POINTS && (x === 'step' || s.wall_kind === 1);
     if (overviewServes) {
       const row = this.stmt('SELECT overview FROM metric_data WHERE series_id = ?').get(s.id) as { overview: Buffer | null };
       if (row.overview) {
@@ -151,24 +183,33 @@ export class Insights {
     }
     if (x === 'step') {
       const row = this.stmt('SELECT steps, vals FROM metric_data WHERE series_id = ?').get(s.id) as { steps: Buffer; vals: Buffer };
+      const steps = fromBlob(row.steps);
       const values = fromBlob(row.vals);
-      const keep = minMaxIndices(values, maxPoints);
-      return { x: pick(fromBlob(row.steps), keep), y: pick(values, keep) };
+      // Steps are stored ascending: a range is an index slice, found by binary search.
+      const from = range ? lowerBound(steps, range.min) : 0;
+      const to = range ? upperBound(steps, range.max) : steps.length;
+      const keep = minMaxIndices(values, maxPoints, from, Math.max(from, to));
+      return { x: pick(steps, keep), y: pick(values, keep) };
     }
     const row = this.stmt('SELECT vals, walls FROM metric_data WHERE series_id = ?').get(s.id) as { vals: Buffer; walls: Buffer };
     let values = fromBlob(row.vals);
     let walls = fromBlob(row.walls);
-    if (s.wall_kind === 2) {
-      // Only points with a wall time can be placed on a time axis.
-      const w: number[] = [];
-      const v: number[] = [];
+    if (s.wall_kind === 2 || range) {
+      // Only points with a wall time (in the range) can be placed on this time axis; wall times
+      // follow step order, which need not be time order, so this is a filter, not a slice.
+      const lo = range?.min ?? Number.NEGATIVE_INFINITY;
+      const hi = range?.max ?? Number.POSITIVE_INFINITY;
+      const w = new Float64Array(walls.length);
+      const v = new Float64Array(walls.length);
+      let n = 0;
       for (let i = 0; i < walls.length; i++) {
-        if (Number.isNaN(walls[i] as number)) continue;
-        w.push(walls[i] as number);
-        v.push(values[i] as number);
+        const t = walls[i] as number;
+        if (!(t >= lo && t <= hi)) continue; // NaN (no wall time) fails both
+        w[n] = t;
+        v[n++] = values[i] as number;
       }
-      walls = Float64Array.from(w);
-      values = Float64Array.from(v);
+      walls = w.subarray(0, n);
+      values = v.subarray(0, n);
     }
     const keep = minMaxIndices(values, maxPoints);
     return { x: pick(walls, keep), y: pick(values, keep) };

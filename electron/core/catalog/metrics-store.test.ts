@@ -155,6 +155,30 @@ describe('RunsStore + Insights: packed metric series', () => {
     expect(all?.y[31_337]).toBe(50);
   });
 
+  it('gives a zoomed range at full detail: every point inside it, nothing outside, on either axis', () => {
+    const { store, insights } = setup();
+    const n = 200_000;
+    const pts = longCurve(n, 150_003, 10);
+    const id = store.save(1, 1, 'runs/long', run({ loss: pts }), 'fp');
+    // steps are i*10: [1_500_000, 1_500_500] holds points 150_000..150_050 (51 points), spike included
+    const [z] = insights.series([id], ['loss'], 'step', 2000, [], { min: 1_500_000, max: 1_500_500 });
+    expect(z?.x).toEqual(Array.from({ length: 51 }, (_, i) => 1_500_000 + i * 10));
+    expect(z?.y[3]).toBe(50);
+    expect(z?.total).toBe(n);
+    // a wide range is thinned to maxPoints, within the range
+    const [wide] = insights.series([id], ['loss'], 'step', 1000, [], { min: 100_000, max: 1_800_000 });
+    expect(wide?.x.length).toBeLessThanOrEqual(1000);
+    expect(Math.min(...(wide?.x ?? []))).toBeGreaterThanOrEqual(100_000);
+    expect(Math.max(...(wide?.x ?? []))).toBeLessThanOrEqual(1_800_000);
+    expect(wide?.y).toContain(50);
+    // time axis: wall = T + i*1000
+    const t0 = 1_700_000_000_000;
+    const [byTime] = insights.series([id], ['loss'], 'time', 2000, [], { min: t0 + 150_000_000, max: t0 + 150_004_000 });
+    expect(byTime?.x).toEqual([0, 1, 2, 3, 4].map((i) => t0 + (150_000 + i) * 1000));
+    // a range with no points
+    expect(insights.series([id], ['loss'], 'step', 2000, [], { min: -5, max: -1 })[0]).toMatchObject({ x: [], y: [] });
+  });
+
   it('serves a request of exactly the overview size with what thinning every point gives', () => {
     const n = OVERVIEW_POINTS * 10 + 7;
     const pts = longCurve(n, 5, n - 3);
