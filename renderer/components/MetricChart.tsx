@@ -17,6 +17,11 @@ export interface MetricChartProps {
   smoothing: number;
   logScale: boolean;
   height?: number;
+  /**
+   * Called with the x range the user zoomed to (drag), and null when the zoom is reset, so the
+   * caller can fetch that range at full detail (the first draw has a downsampled overview).
+   */
+  onZoom?: (range: { min: number; max: number } | null) => void;
 }
 
 const timeFormat = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -37,7 +42,7 @@ function download(url: string, name: string) {
   a.remove();
 }
 
-export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale, height = 320 }: MetricChartProps) {
+export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale, height = 320, onZoom }: MetricChartProps) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
@@ -62,6 +67,8 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
   hiddenRef.current = hidden;
   const dataRef = useRef(data);
   dataRef.current = data;
+  const onZoomRef = useRef(onZoom);
+  onZoomRef.current = onZoom;
   /** The data the plot currently shows: the plot is built with it, so it is not pushed in again. */
   const shown = useRef<typeof data | null>(null);
 
@@ -119,7 +126,11 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
         setCursor: [(u) => setCursorIdx(u.cursor.idx ?? null)],
         setSelect: [
           (u) => {
-            if (u.select.width > 2) setZoomed(true);
+            if (u.select.width <= 2) return;
+            setZoomed(true);
+            const a = u.posToVal(u.select.left, 'x');
+            const b = u.posToVal(u.select.left + u.select.width, 'x');
+            if (Number.isFinite(a) && Number.isFinite(b)) onZoomRef.current?.({ min: Math.min(a, b), max: Math.max(a, b) });
           },
         ],
       },
@@ -138,7 +149,10 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
         : null;
     ro?.observe(el);
     // Double-click resets zoom inside uPlot; mirror that in the button state.
-    const onDbl = () => setZoomed(false);
+    const onDbl = () => {
+      setZoomed(false);
+      onZoomRef.current?.(null);
+    };
     el.addEventListener('dblclick', onDbl);
     return () => {
       ro?.disconnect();
@@ -174,6 +188,7 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
     if (!u) return;
     u.setData(u.data, true);
     setZoomed(false);
+    onZoomRef.current?.(null);
   }
 
   function exportPng() {

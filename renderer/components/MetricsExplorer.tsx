@@ -126,17 +126,53 @@ export function MetricsExplorer({
               No points recorded for {c.key} {settings.x === 'time' ? 'with a time' : ''}.
             </div>
           ) : (
-            <MetricChart
-              key={c.key}
-              title={c.key}
+            <DetailedChart
+              key={`${c.key}#${settings.x}`}
+              source={source}
+              metricKey={c.key}
               series={c.series}
-              xMode={settings.x}
-              smoothing={settings.smoothing}
-              logScale={settings.logScale}
+              settings={settings}
+              maxPoints={maxPoints}
             />
           ),
         )}
       </div>
     </div>
+  );
+}
+
+/**
+ * One metric's chart: draws the overview it is given and, while the user is zoomed in, the zoomed
+ * range fetched at full detail (a 1M-point run's overview has ~4,000 points; zooming into it shows
+ * what was logged, not a magnified overview). The overview stays on screen until the detail arrives.
+ */
+function DetailedChart({
+  source,
+  metricKey,
+  series,
+  settings,
+  maxPoints,
+}: {
+  source: { runIds: number[] } | { versionIds: number[] };
+  metricKey: string;
+  series: ChartSeries[];
+  settings: ChartSettings;
+  maxPoints: number;
+}) {
+  const [zoom, setZoom] = useState<{ min: number; max: number } | null>(null);
+  const detail = useEngine('metrics.series', zoom ? { ...source, keys: [metricKey], x: settings.x, maxPoints, range: zoom } : null);
+  const shown = useMemo(
+    () => (zoom && detail.data ? (seriesByKey(detail.data, [metricKey])[0]?.series ?? series) : series),
+    [zoom, detail.data, series, metricKey],
+  );
+  return (
+    <MetricChart
+      title={metricKey}
+      series={shown}
+      xMode={settings.x}
+      smoothing={settings.smoothing}
+      logScale={settings.logScale}
+      onZoom={setZoom}
+    />
   );
 }
