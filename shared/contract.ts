@@ -409,6 +409,8 @@ export const methodInputs = {
     keys: z.array(z.string().min(1).max(500)).min(1).max(50),
     x: z.enum(['step', 'time']).default('step'),
     maxPoints: z.number().int().min(10).max(20_000).default(2000),
+    /** Only points with x in [min, max] (a zoomed chart asks for what it shows, at full detail). */
+    range: z.object({ min: z.number().finite(), max: z.number().finite() }).optional(),
   }),
   'metrics.trend': z.object({ itemId: Id, key: z.string().min(1).max(500) }),
   'versions.compare': z.object({ versionIds: z.array(Id).min(2).max(8) }),

@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChartSeries } from '../lib/chart-data';
 
@@ -11,10 +11,15 @@ class FakePlot {
   setSize = vi.fn();
   destroy = vi.fn();
   cursor = { idx: null as number | null };
-  select = { width: 0 };
+  select = { width: 0, left: 0 };
+  posToVal = (px: number) => px * 2;
   ctx = { canvas: null };
   constructor(
-    readonly opts: { series: Array<{ label?: string; show?: boolean; stroke?: string }>; scales: Record<string, { distr?: number }> },
+    readonly opts: {
+      series: Array<{ label?: string; show?: boolean; stroke?: string }>;
+      scales: Record<string, { distr?: number }>;
+      hooks: { setSelect: Array<(u: FakePlot) => void> };
+    },
     readonly data: Array<Array<number | null>>,
   ) {
     plots.push(this);
@@ -24,6 +29,8 @@ vi.mock('uplot', () => ({ default: FakePlot }));
 vi.mock('uplot/dist/uPlot.min.css', () => ({}));
 
 const { MetricChart } = await import('./MetricChart');
+const { renderApp } = await import('../test/render');
+const { createFakeApi, makeRun, makeSource } = await import('../test/fake-api');
 
 const series: ChartSeries[] = [
   { id: 'run-1', label: 'bold-owl', x: [0, 1, 2], y: [0.7, 0.5, 0.4] },
@@ -81,6 +88,37 @@ describe('MetricChart', () => {
     ]);
   });
 
+  it('draws once on first render, and pushes only new data into the existing plot', () => {
+    const { rerender } = render(<MetricChart title="loss" series={series} xMode="step" smoothing={0} logScale={false} />);
+    expect(plots).toHaveLength(1);
+    const plot = plots[0] as FakePlot;
+    expect(plot.setData).not.toHaveBeenCalled();
+    // same series again (a re-render): nothing to redraw
+    rerender(<MetricChart title="loss" series={series} xMode="step" smoothing={0} logScale={false} />);
+    expect(plot.setData).not.toHaveBeenCalled();
+    const more = series.map((s) => ({ ...s, x: [...s.x, 9], y: [...s.y, 0.1] }));
+    rerender(<MetricChart title="loss" series={more} xMode="step" smoothing={0} logScale={false} />);
+    expect(plots).toHaveLength(1);
+    expect(plot.setData).toHaveBeenCalledTimes(1);
+    expect(plot.setData.mock.calls[0]?.[0]?.[0]).toEqual([0, 1, 2, 4, 9]);
+  });
+
+  it('reports the x range the user zoomed to, and null when the zoom is reset', () => {
+    const onZoom = vi.fn();
+    render(<MetricChart title="loss" series={series} xMode="step" smoothing={0} logScale={false} onZoom={onZoom} />);
+    const plot = plots.at(-1) as FakePlot;
+    // a click (no drag) is not a zoom
+    plot.select = { width: 1, left: 40 };
+    act(() => plot.opts.hooks.setSelect[0]?.(plot));
+    expect(onZoom).not.toHaveBeenCalled();
+    plot.select = { width: 50, left: 10 };
+    act(() => plot.opts.hooks.setSelect[0]?.(plot));
+    expect(onZoom).toHaveBeenLastCalledWith({ min: 20, max: 120 });
+    fireEvent.click(screen.getByTestId('chart-reset-zoom'));
+    expect(onZoom).toHaveBeenLastCalledWith(null);
+    expect(plot.setData).toHaveBeenLastCalledWith(plot.data, true);
+  });
+
   it('keeps hidden series hidden when the plot is rebuilt, and uses a log axis on request', () => {
     const { rerender } = render(<MetricChart title="loss" series={series} xMode="step" smoothing={0} logScale={false} />);
     fireEvent.click(screen.getAllByTestId('legend-item')[0] as HTMLElement);
@@ -90,5 +128,31 @@ describe('MetricChart', () => {
     expect(plot.opts.scales.y?.distr).toBe(3);
     expect(plot.opts.series[1]?.show).toBe(false);
     expect(plot.opts.series[2]?.show).toBe(true);
+  });
+
+  it('fetches a zoomed range at full detail for that chart, and goes back to the overview on reset', async () => {
+    const api = createFakeApi({ sources: [makeSource()], runs: [makeRun({ id: 1 })] });
+    api.handle('metrics.keys', async () => ({ ok: true, value: [{ key: 'loss', runIds: [1] }] }));
+    api.handle('metrics.series', async ({ range }) => ({
+      ok: true,
+      value: [range ? { runId: 1, runName: 'r', key: 'loss', x: [100, 101, 102], y: [0.3, 0.9, 0.2], total: 1000 } : { runId: 1, runName: 'r', key: 'loss', x: [0, 500, 999], y: [1, 0.5, 0.1], total: 1000 }],
+    }));
+    renderApp(api);
+    fireEvent.click(await screen.findByTestId('nav-runs'));
+    fireEvent.click(within((await screen.findAllByTestId('run-row'))[0] as HTMLElement).getByTestId('run-check'));
+    await screen.findByTestId('metric-chart');
+    const plot = plots.at(-1) as FakePlot;
+    expect(plot.data[0]).toEqual([0, 500, 999]);
+    plot.select = { width: 10, left: 50 };
+    act(() => plot.opts.hooks.setSelect[0]?.(plot));
+    await waitFor(() => expect(plot.setData).toHaveBeenCalled());
+    expect(api.callsTo('metrics.series').at(-1)).toMatchObject({ runIds: [1], keys: ['loss'], range: { min: 100, max: 120 } });
+    // the detail replaces the overview in the same plot, keeping the zoomed scale
+    expect(plots.at(-1)).toBe(plot);
+    expect(plot.setData.mock.calls.at(-1)?.[0]?.[0]).toEqual([100, 101, 102]);
+    expect(plot.setData.mock.calls.at(-1)?.[1]).toBe(false);
+    fireEvent.click(screen.getByTestId('chart-reset-zoom'));
+    await waitFor(() => expect(plot.setData.mock.calls.at(-1)?.[0]?.[0]).toEqual([0, 500, 999]));
+    expect(plot.setData.mock.calls.at(-1)?.[1]).toBe(true);
   });
 });

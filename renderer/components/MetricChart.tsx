@@ -1,7 +1,7 @@
 // One metric chart (uPlot on a canvas): many series overlaid, optional smoothing (raw points stay
 // as a faint line), log scale, drag to zoom (double-click or "Reset zoom" to go back), values under
 // the cursor in the legend, legend entries that hide and show their series, and PNG / CSV export.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { type ChartSeries, alignSeries, colorFor, ema, fileNameFor, forLogScale, toCsv } from '../lib/chart-data';
@@ -17,6 +17,11 @@ export interface MetricChartProps {
   smoothing: number;
   logScale: boolean;
   height?: number;
+  /**
+   * Called with the x range the user zoomed to (drag), and null when the zoom is reset, so the
+   * caller can fetch that range at full detail (the first draw has a downsampled overview).
+   */
+  onZoom?: (range: { min: number; max: number } | null) => void;
 }
 
 const timeFormat = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -37,7 +42,7 @@ function download(url: string, name: string) {
   a.remove();
 }
 
-export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale, height = 320 }: MetricChartProps) {
+export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale, height = 320, onZoom }: MetricChartProps) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
@@ -62,10 +67,16 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
   hiddenRef.current = hidden;
   const dataRef = useRef(data);
   dataRef.current = data;
+  const onZoomRef = useRef(onZoom);
+  onZoomRef.current = onZoom;
+  /** The data the plot currently shows: the plot is built with it, so it is not pushed in again. */
+  const shown = useRef<typeof data | null>(null);
 
   // (Re)create the plot when the set of series or the axes change; new data alone is pushed in.
+  // A layout effect: the canvas is drawn before the browser paints the chart's frame, not one frame
+  // after it (an empty chart box would show for a frame first).
   // biome-ignore lint/correctness/useExhaustiveDependencies: `shape` stands for series ids and axes
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = holder.current;
     if (!el) return;
     const axisColor = cssVar('--muted', '#6b7280');
@@ -115,18 +126,33 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
         setCursor: [(u) => setCursorIdx(u.cursor.idx ?? null)],
         setSelect: [
           (u) => {
-            if (u.select.width > 2) setZoomed(true);
+            if (u.select.width <= 2) return;
+            setZoomed(true);
+            const a = u.posToVal(u.select.left, 'x');
+            const b = u.posToVal(u.select.left + u.select.width, 'x');
+            if (Number.isFinite(a) && Number.isFinite(b)) onZoomRef.current?.({ min: Math.min(a, b), max: Math.max(a, b) });
           },
         ],
       },
     };
     const u = new uPlot(opts, dataRef.current as uPlot.AlignedData, el);
     plot.current = u;
+    shown.current = dataRef.current;
     setZoomed(false);
-    const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height })) : null;
+    // ResizeObserver reports the initial size too: redraw only when the width really changed.
+    const ro =
+      typeof ResizeObserver === 'function'
+        ? new ResizeObserver(() => {
+            const width = Math.max(200, el.clientWidth);
+            if (width !== u.width) u.setSize({ width, height });
+          })
+        : null;
     ro?.observe(el);
     // Double-click resets zoom inside uPlot; mirror that in the button state.
-    const onDbl = () => setZoomed(false);
+    const onDbl = () => {
+      setZoomed(false);
+      onZoomRef.current?.(null);
+    };
     el.addEventListener('dblclick', onDbl);
     return () => {
       ro?.disconnect();
@@ -136,8 +162,12 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
     };
   }, [shape, height]);
 
-  useEffect(() => {
-    plot.current?.setData(data as uPlot.AlignedData, !zoomed);
+  // New data for the same plot (e.g. the engine answered again); skipped on the first render, which
+  // built the plot with this very data (drawing a 1M-point run's chart twice doubled its cost).
+  useLayoutEffect(() => {
+    if (!plot.current || shown.current === data) return;
+    plot.current.setData(data as uPlot.AlignedData, !zoomed);
+    shown.current = data;
   }, [data, zoomed]);
 
   function toggle(index: number, id: string) {
@@ -158,6 +188,7 @@ export function MetricChart({ title, series, xMode, xLabels, smoothing, logScale
     if (!u) return;
     u.setData(u.data, true);
     setZoomed(false);
+    onZoomRef.current?.(null);
   }
 
   function exportPng() {

@@ -7,7 +7,15 @@ import { useEngine } from '../state/hooks';
 import { ChartControls, type ChartSettings, DEFAULT_CHART_SETTINGS } from './ChartControls';
 import { MetricChart } from './MetricChart';
 
-export const MAX_POINTS = 2000;
+/**
+ * Points to ask the engine for per series: min/max downsampling keeps two per bucket, so about two
+ * per pixel column of the chart (never wider than the window) shows every spike; more only costs
+ * transfer and drawing. Capped at 4,000, within the overview the engine stores per series, so the
+ * first draw of even a 1M-point run reads one small blob.
+ */
+export function chartMaxPoints(windowWidth: number = typeof window === 'undefined' ? 1000 : window.innerWidth): number {
+  return Math.min(4000, Math.max(1000, Math.round(2 * (windowWidth || 1000))));
+}
 const MAX_KEYS = 6;
 const PREFERRED_KEYS = [/^loss$/i, /^train[_/]loss$/i, /^val[_/]loss$/i, /acc/i, /map/i];
 
@@ -41,6 +49,8 @@ export function MetricsExplorer({
   const allKeys = useMemo(() => (keysQuery.data ?? []).map((k) => k.key), [keysQuery.data]);
   const [chosen, setChosen] = useState<string[] | null>(null);
   const [settings, setSettings] = useState<ChartSettings>(DEFAULT_CHART_SETTINGS);
+  // Fixed for the page's life: a resize must not refetch and redraw every chart.
+  const [maxPoints] = useState(() => chartMaxPoints());
 
   // Keep the user's choice where it still applies; otherwise start from a sensible metric.
   const keys = useMemo(() => {
@@ -53,7 +63,7 @@ export function MetricsExplorer({
 
   const seriesQuery = useEngine(
     'metrics.series',
-    keys.length > 0 ? { ...source, keys, x: settings.x, maxPoints: MAX_POINTS } : null,
+    keys.length > 0 ? { ...source, keys, x: settings.x, maxPoints } : null,
   );
   const charts = useMemo(() => seriesByKey(seriesQuery.data ?? [], keys), [seriesQuery.data, keys]);
 
@@ -116,17 +126,53 @@ export function MetricsExplorer({
               No points recorded for {c.key} {settings.x === 'time' ? 'with a time' : ''}.
             </div>
           ) : (
-            <MetricChart
-              key={c.key}
-              title={c.key}
+            <DetailedChart
+              key={`${c.key}#${settings.x}`}
+              source={source}
+              metricKey={c.key}
               series={c.series}
-              xMode={settings.x}
-              smoothing={settings.smoothing}
-              logScale={settings.logScale}
+              settings={settings}
+              maxPoints={maxPoints}
             />
           ),
         )}
       </div>
     </div>
+  );
+}
+
+/**
+ * One metric's chart: draws the overview it is given and, while the user is zoomed in, the zoomed
+ * range fetched at full detail (a 1M-point run's overview has ~4,000 points; zooming into it shows
+ * what was logged, not a magnified overview). The overview stays on screen until the detail arrives.
+ */
+function DetailedChart({
+  source,
+  metricKey,
+  series,
+  settings,
+  maxPoints,
+}: {
+  source: { runIds: number[] } | { versionIds: number[] };
+  metricKey: string;
+  series: ChartSeries[];
+  settings: ChartSettings;
+  maxPoints: number;
+}) {
+  const [zoom, setZoom] = useState<{ min: number; max: number } | null>(null);
+  const detail = useEngine('metrics.series', zoom ? { ...source, keys: [metricKey], x: settings.x, maxPoints, range: zoom } : null);
+  const shown = useMemo(
+    () => (zoom && detail.data ? (seriesByKey(detail.data, [metricKey])[0]?.series ?? series) : series),
+    [zoom, detail.data, series, metricKey],
+  );
+  return (
+    <MetricChart
+      title={metricKey}
+      series={shown}
+      xMode={settings.x}
+      smoothing={settings.smoothing}
+      logScale={settings.logScale}
+      onZoom={setZoom}
+    />
   );
 }

@@ -9,11 +9,12 @@ import { formatDate, formatWhen, layoutLabel } from '../lib/format';
 import { useApp } from '../state/hooks';
 import type { ItemTab } from '../state/types';
 import { CompareTab } from './item/CompareTab';
+import { useMetricsTab } from './item/metrics-tab-loader';
 import { OverviewTab } from './item/OverviewTab';
 
-// The graph (React Flow, dagre) and the charts (uPlot) load when first opened, not with the app.
+// The graph (React Flow, dagre) and the charts (uPlot) load when first opened, not with the app
+// (the charts as soon as a model's page opens: see metrics-tab-loader.ts).
 const LineageTab = lazy(() => import('./item/LineageTab').then((m) => ({ default: m.LineageTab })));
-const MetricsTab = lazy(() => import('./item/MetricsTab').then((m) => ({ default: m.MetricsTab })));
 
 const TAB_LABEL: Record<ItemTab, string> = {
   overview: 'Overview',
@@ -32,6 +33,8 @@ export function ItemDetailView({ id, kind, tab }: { id: number; kind: ItemKind; 
   );
   const item = detail.id === id ? detail.item : null;
   const back = kind === 'model' ? 'Models' : 'Datasets';
+  // Starts loading the chart code now, while the model itself is being fetched.
+  const MetricsTab = useMetricsTab(kind === 'model');
 
   // Escape goes back to the list (unless the user is typing somewhere or a dialog is open).
   useEffect(() => {
@@ -53,7 +56,7 @@ export function ItemDetailView({ id, kind, tab }: { id: number; kind: ItemKind; 
       </button>
       <span className="sr-only">Press Escape to go back.</span>
       {item ? (
-        <DetailBody item={item} tab={tabsFor(item.kind).includes(tab) ? tab : 'overview'} />
+        <DetailBody item={item} tab={tabsFor(item.kind).includes(tab) ? tab : 'overview'} MetricsTab={MetricsTab} />
       ) : detail.error ? (
         <section className="panel problem" role="alert">
           <h1>Could not open this {kind}</h1>
@@ -74,7 +77,7 @@ export function ItemDetailView({ id, kind, tab }: { id: number; kind: ItemKind; 
   );
 }
 
-function DetailBody({ item, tab }: { item: ItemDetail; tab: ItemTab }) {
+function DetailBody({ item, tab, MetricsTab }: { item: ItemDetail; tab: ItemTab; MetricsTab: ReturnType<typeof useMetricsTab> }) {
   const navigate = useApp((s) => s.navigate);
   const tabs = tabsFor(item.kind);
   const tabList = useRef<HTMLDivElement>(null);
@@ -149,8 +152,15 @@ function DetailBody({ item, tab }: { item: ItemDetail; tab: ItemTab }) {
           }
         >
           {tab === 'lineage' && <LineageTab item={item} />}
-          {tab === 'metrics' && <MetricsTab item={item} />}
         </Suspense>
+        {tab === 'metrics' &&
+          (MetricsTab ? (
+            <MetricsTab item={item} />
+          ) : (
+            <div className="chart-placeholder tab-loading" aria-busy="true">
+              <span className="spinner" aria-hidden="true" /> Loading…
+            </div>
+          ))}
         {tab === 'compare' && <CompareTab item={item} />}
       </div>
     </>

@@ -1,6 +1,7 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ItemDetail, ItemVersion, LibraryItem, VersionComparison } from '../../shared/contract';
+import { chartMaxPoints } from '../components/MetricsExplorer';
 import { createFakeApi, makeItem, makeRun, makeSource } from '../test/fake-api';
 import { renderApp, SCROLL_BOX } from '../test/render';
 import { ROW_HEIGHT } from './LibraryView';
@@ -210,11 +211,19 @@ describe('runs', () => {
     fireEvent.click(within(rows[1] as HTMLElement).getByTestId('run-check'));
     await screen.findByTestId('metric-chart');
     // loss is drawn first (the usual first look); both runs are in its legend.
-    expect(api.callsTo('metrics.series').at(-1)).toEqual({ runIds: [1, 2], keys: ['loss'], x: 'step', maxPoints: 2000 });
+    expect(api.callsTo('metrics.series').at(-1)).toEqual({ runIds: [1, 2], keys: ['loss'], x: 'step', maxPoints: chartMaxPoints(window.innerWidth) });
     expect(screen.getAllByTestId('legend-item').map((l) => l.textContent)).toEqual(['run 1', 'run 2']);
     // A second metric adds a second chart.
     fireEvent.click(screen.getByRole('button', { name: 'accuracy' }));
     await waitFor(() => expect(screen.getAllByTestId('metric-chart')).toHaveLength(2));
+  });
+});
+
+describe('chart resolution', () => {
+  it('asks for about two points per pixel column of the window, within the engine overview', () => {
+    expect(chartMaxPoints(1280)).toBe(2560);
+    expect(chartMaxPoints(320)).toBe(1000);
+    expect(chartMaxPoints(3840)).toBe(4000);
   });
 });
 
@@ -236,6 +245,24 @@ describe('model page', () => {
     fireEvent.click(screen.getByTestId('export-button'));
     expect(screen.getByTestId('export-unavailable').textContent).toContain('Export is not available yet');
     methods.missing.clear();
+  });
+
+  it("charts the runs behind a model's versions on its Metrics tab", async () => {
+    const api = createFakeApi({ sources: [makeSource()], items: [makeItem()] });
+    api.details.set(1, detail());
+    api.handle('metrics.keys', async () => ({ ok: true, value: [{ key: 'train/loss', runIds: [7] }] }));
+    api.handle('metrics.series', async ({ keys }) => ({
+      ok: true,
+      value: keys.map((key) => ({ runId: 7, runName: 'long-pretrain', versionId: 13, versionLabel: 'v3', key, x: [0, 10, 20], y: [3, 2, 1], total: 1_000_000 })),
+    }));
+    renderApp(api);
+    fireEvent.click((await screen.findAllByTestId('library-row'))[0] as HTMLElement);
+    fireEvent.click(await screen.findByTestId('tab-metrics'));
+    await screen.findByTestId('metric-chart');
+    const versionIds = detail().versions.map((v) => v.id);
+    expect(api.callsTo('metrics.keys').at(-1)).toEqual({ versionIds });
+    expect(api.callsTo('metrics.series')).toEqual([{ versionIds, keys: ['train/loss'], x: 'step', maxPoints: chartMaxPoints(window.innerWidth) }]);
+    expect(screen.getAllByTestId('legend-item').map((l) => l.textContent)).toEqual(['long-pretrain']);
   });
 
   it('exports a version with progress, asks before replacing, and reports where it went', async () => {

@@ -1,10 +1,12 @@
 // A big catalog written through the real Catalog class and migrations (P5, P6, P7): one SMB source,
 // `entries` file/folder rows (upsertEntries, as a scan writes them), `items` models and datasets
 // with 1–4 versions each (replaceItems), the full-text index (rebuildSearch, when this engine has
-// it), and one training run whose loss curve has `metricPoints` points (tables of migration 2; no
-// engine writer for runs exists yet, so those rows are inserted with SQL). Deterministic (seeded).
+// it), and one training run whose loss curve has `metricPoints` points (written by RunsStore.save,
+// the writer a scan uses). Deterministic (seeded).
 import { Catalog, type EntryRecord, type GroupedItem, type GroupedVersion } from '../../../electron/core/catalog/catalog';
 import { openCatalogDb } from '../../../electron/core/catalog/open';
+import { RunsStore } from '../../../electron/core/catalog/runs-store';
+import type { MetricPoint, ParsedRun } from '../../../electron/core/runs/types';
 import { Prng } from '../../../electron/core/demo/prng';
 
 export interface CatalogSpec {
@@ -156,26 +158,28 @@ export function buildCatalog(dataDir: string, spec: CatalogSpec): CatalogStats {
     if (spec.metricPoints > 0) {
       const item = db.prepare(`SELECT i.id AS itemId, v.id AS versionId FROM item i JOIN version v ON v.item_id = i.id WHERE i.kind = 'model' ORDER BY i.id LIMIT 1`).get() as { itemId: number; versionId: number };
       chartItemId = item.itemId;
-      db.transaction(() => {
-        const run = db
-          .prepare(`INSERT INTO run (source_id, path, name, format, status, started_ms, ended_ms, params_json, fingerprint, generation) VALUES (?, ?, ?, 'tensorboard', 'FINISHED', ?, ?, '{"lr":"3e-4"}', 'bench', ?)`)
-          .run(source.id, 'teams/research/runs/long-pretrain', 'long-pretrain', NOW - 30 * DAY, NOW - 2 * DAY, generation);
-        chartRunId = Number(run.lastInsertRowid);
-        let v = 4;
-        let min = Number.POSITIVE_INFINITY;
-        let max = Number.NEGATIVE_INFINITY;
-        const series = db.prepare('INSERT INTO metric_series (run_id, key, count, first_step, last_step) VALUES (?, ?, ?, ?, ?)').run(chartRunId, 'train/loss', spec.metricPoints, 0, spec.metricPoints - 1);
-        const sid = Number(series.lastInsertRowid);
-        const point = db.prepare('INSERT INTO metric_point (series_id, step, wall_ms, value) VALUES (?, ?, ?, ?)');
-        for (let s = 0; s < spec.metricPoints; s++) {
-          v = Math.max(0.05, v * 0.999995 + (rng.next() - 0.5) * 0.02 + (rng.next() < 0.0005 ? 1.5 : 0));
-          min = Math.min(min, v);
-          max = Math.max(max, v);
-          point.run(sid, s, NOW - 30 * DAY + s * 2000, v);
-        }
-        db.prepare('UPDATE metric_series SET last_value = ?, min_value = ?, max_value = ? WHERE id = ?').run(v, min, max, sid);
-        db.prepare(`INSERT INTO version_run (version_id, run_id, evidence) VALUES (?, ?, 'bench')`).run(item.versionId, chartRunId);
-      })();
+      // Through the engine's own run writer (RunsStore.save), as a scan stores a TensorBoard run.
+      const points: MetricPoint[] = new Array(spec.metricPoints);
+      let v = 4;
+      for (let s = 0; s < spec.metricPoints; s++) {
+        v = Math.max(0.05, v * 0.999995 + (rng.next() - 0.5) * 0.02 + (rng.next() < 0.0005 ? 1.5 : 0));
+        points[s] = { step: s, wallMs: NOW - 30 * DAY + s * 2000, value: v };
+      }
+      const run: ParsedRun = {
+        format: 'tensorboard',
+        name: 'long-pretrain',
+        status: 'FINISHED',
+        startedMs: NOW - 30 * DAY,
+        endedMs: NOW - 2 * DAY,
+        params: { lr: '3e-4' },
+        tags: {},
+        metrics: { 'train/loss': points },
+        inputs: [],
+        outputs: [],
+        warnings: [],
+      };
+      chartRunId = new RunsStore(db).save(source.id, generation, 'teams/research/runs/long-pretrain', run, 'bench');
+      db.prepare(`INSERT INTO version_run (version_id, run_id, evidence) VALUES (?, ?, 'bench')`).run(item.versionId, chartRunId);
     }
     lap('metricPoints', t0);
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
@@ -184,7 +188,7 @@ export function buildCatalog(dataDir: string, spec: CatalogSpec): CatalogStats {
       items: count('SELECT COUNT(*) AS n FROM item'),
       versions: count('SELECT COUNT(*) AS n FROM version'),
       searchRows: count('SELECT COUNT(*) AS n FROM search_index'),
-      metricPoints: count('SELECT COUNT(*) AS n FROM metric_point'),
+      metricPoints: count('SELECT COALESCE(SUM(count), 0) AS n FROM metric_series'),
       chartItemId,
       chartRunId,
       ms,

@@ -1,7 +1,43 @@
 // Queries behind runs, metric charts, version trends, lineage graphs and version comparison.
 import type Database from 'better-sqlite3';
 import type { LineageEdge, LineageGraph, LineageNode, MetricSeries, RunSummary, VersionComparison } from '../../../shared/contract';
-import { downsampleMinMax } from './downsample';
+import { minMaxIndices, pick } from './downsample';
+import { decodeOverview, fromBlob } from './metric-blob';
+import { OVERVIEW_POINTS } from './metric-pack';
+
+/** First index whose value is >= v (a.length when none). */
+function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is > v (a.length when none). */
+function upperBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+interface SeriesRow {
+  id: number;
+  run_id: number;
+  key: string;
+  count: number;
+  name: string;
+  /** null when the series has no stored points row. */
+  wall_kind: 0 | 1 | 2 | null;
+}
 
 function parseObj(text: string | null): Record<string, string> {
   try {
@@ -86,7 +122,15 @@ export class Insights {
     return rows.map((r) => ({ key: r.key, runIds: JSON.parse(r.runs) as number[] }));
   }
 
-  series(runIds: number[], keys: string[], x: 'step' | 'time', maxPoints: number, versionIds: number[] = []): MetricSeries[] {
+  /** `range`: only points whose x (step or wall time) lies in [min, max], thinned to maxPoints. */
+  series(
+    runIds: number[],
+    keys: string[],
+    x: 'step' | 'time',
+    maxPoints: number,
+    versionIds: number[] = [],
+    range?: { min: number; max: number },
+  ): MetricSeries[] {
     const versionOfRun = new Map<number, { id: number; label: string }>();
     if (versionIds.length > 0) {
       const links = this.db
@@ -99,22 +143,14 @@ export class Insights {
     }
     const rows = this.db
       .prepare(
-        `SELECT s.id, s.run_id, s.key, s.count, r.name FROM metric_series s JOIN run r ON r.id = s.run_id
+        `SELECT s.id, s.run_id, s.key, s.count, r.name, d.wall_kind FROM metric_series s JOIN run r ON r.id = s.run_id
+         LEFT JOIN metric_data d ON d.series_id = s.id
          WHERE s.run_id IN (SELECT value FROM json_each(?)) AND s.key IN (SELECT value FROM json_each(?))
          ORDER BY r.name, s.key`,
       )
-      .all(JSON.stringify(runIds), JSON.stringify(keys)) as Array<{ id: number; run_id: number; key: string; count: number; name: string }>;
-    const points = this.db.prepare('SELECT step, wall_ms, value FROM metric_point WHERE series_id = ? ORDER BY step').raw();
+      .all(JSON.stringify(runIds), JSON.stringify(keys)) as SeriesRow[];
     return rows.map((s) => {
-      const xs: number[] = [];
-      const ys: number[] = [];
-      for (const [step, wall, value] of points.iterate(s.id) as Iterable<[number, number | null, number]>) {
-        const xv = x === 'step' ? step : wall;
-        if (xv === null || !Number.isFinite(value)) continue;
-        xs.push(xv);
-        ys.push(value);
-      }
-      const d = downsampleMinMax(xs, ys, maxPoints);
+      const d = this.points(s, x, maxPoints, range);
       const version = versionOfRun.get(s.run_id);
       return {
         runId: s.run_id,
@@ -126,6 +162,67 @@ export class Insights {
         ...(version ? { versionId: version.id, versionLabel: version.label } : {}),
       };
     });
+  }
+
+  /**
+   * One series' points for a chart, at most maxPoints (min/max per bucket). A request the stored
+   * overview can answer (a chart's first draw) reads only that small blob; anything finer reads the
+   * full arrays and thins them as typed arrays, never as a million JS objects.
+   */
+  private points(s: SeriesRow, x: 'step' | 'time', maxPoints: number, range?: { min: number; max: number }): { x: number[]; y: number[] } {
+    if (s.wall_kind === null) return { x: [], y: [] }; // no stored points (cannot happen after migration 5)
+    if (x === 'time' && s.wall_kind === 0) return { x: [], y: [] };
+    const overviewServes = !range && s.count > OVERVIEW_POINTS && maxPoints <= OVERVIEW_POINTS && (x === 'step' || s.wall_kind === 1);
+    if (overviewServes) {
+      const row = this.stmt('SELECT overview FROM metric_data WHERE series_id = ?').get(s.id) as { overview: Buffer | null };
+      if (row.overview) {
+        const o = decodeOverview(row.overview);
+        const keep = minMaxIndices(o.values, maxPoints);
+        return { x: pick(x === 'step' ? o.steps : o.walls, keep), y: pick(o.values, keep) };
+      }
+    }
+    if (x === 'step') {
+      const row = this.stmt('SELECT steps, vals FROM metric_data WHERE series_id = ?').get(s.id) as { steps: Buffer; vals: Buffer };
+      const steps = fromBlob(row.steps);
+      const values = fromBlob(row.vals);
+      // Steps are stored ascending: a range is an index slice, found by binary search.
+      const from = range ? lowerBound(steps, range.min) : 0;
+      const to = range ? upperBound(steps, range.max) : steps.length;
+      const keep = minMaxIndices(values, maxPoints, from, Math.max(from, to));
+      return { x: pick(steps, keep), y: pick(values, keep) };
+    }
+    const row = this.stmt('SELECT vals, walls FROM metric_data WHERE series_id = ?').get(s.id) as { vals: Buffer; walls: Buffer };
+    let values = fromBlob(row.vals);
+    let walls = fromBlob(row.walls);
+    if (s.wall_kind === 2 || range) {
+      // Only points with a wall time (in the range) can be placed on this time axis; wall times
+      // follow step order, which need not be time order, so this is a filter, not a slice.
+      const lo = range?.min ?? Number.NEGATIVE_INFINITY;
+      const hi = range?.max ?? Number.POSITIVE_INFINITY;
+      const w = new Float64Array(walls.length);
+      const v = new Float64Array(walls.length);
+      let n = 0;
+      for (let i = 0; i < walls.length; i++) {
+        const t = walls[i] as number;
+        if (!(t >= lo && t <= hi)) continue; // NaN (no wall time) fails both
+        w[n] = t;
+        v[n++] = values[i] as number;
+      }
+      walls = w.subarray(0, n);
+      values = v.subarray(0, n);
+    }
+    const keep = minMaxIndices(values, maxPoints);
+    return { x: pick(walls, keep), y: pick(values, keep) };
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   /** Final and best (min for loss-like keys, else max) value of a metric for every version of a model. */

@@ -91,6 +91,32 @@ describe('catalog migrations', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM derived_cache').get()).toEqual({ n: 0 });
   });
 
+  it('migration 5 moves metric points into one packed row per series and makes every run be read again', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 4));
+    db.prepare("INSERT INTO source (name, kind, url, created_at) VALUES ('a', 'local', '/a', 0)").run();
+    db.prepare("INSERT INTO run (source_id, path, name, format, fingerprint, generation) VALUES (1, 'r', 'r', 'tensorboard', 'f:1:2', 1)").run();
+    db.prepare("INSERT INTO metric_series (run_id, key, count) VALUES (1, 'loss', 2)").run();
+    db.prepare('INSERT INTO metric_point (series_id, step, value) VALUES (1, 0, 0.5), (1, 1, 0.4)').run();
+    expect(migrate(db, MIGRATIONS.slice(0, 5))).toBe(1);
+    expect(tables(db)).toContain('metric_data');
+    expect(tables(db)).not.toContain('metric_point');
+    // Old series had their points in metric_point: gone with it, and the run no longer matches its
+    // fingerprint, so the next scan reads it again instead of leaving it without curves.
+    expect(db.prepare('SELECT COUNT(*) AS n FROM metric_series').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT fingerprint FROM run').get()).toEqual({ fingerprint: '' });
+    db.prepare("INSERT INTO metric_series (run_id, key, count) VALUES (1, 'loss', 1)").run();
+    const sid = (db.prepare('SELECT id FROM metric_series').get() as { id: number }).id;
+    const data = db.prepare('INSERT INTO metric_data (series_id, wall_kind, steps, vals) VALUES (?, ?, ?, ?)');
+    expect(() => data.run(sid, 3, Buffer.alloc(8), Buffer.alloc(8))).toThrow(/CHECK/);
+    data.run(sid, 0, Buffer.alloc(8), Buffer.alloc(8));
+    expect(() => data.run(sid, 0, Buffer.alloc(8), Buffer.alloc(8))).toThrow(/UNIQUE|PRIMARY/);
+    // Replacing a run's series (DELETE FROM metric_series) takes their points along.
+    db.prepare('DELETE FROM metric_series WHERE run_id = 1').run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM metric_data').get()).toEqual({ n: 0 });
+  });
+
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
     expect(migrate(db)).toBe(MIGRATIONS.length);

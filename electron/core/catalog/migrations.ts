@@ -249,4 +249,32 @@ CREATE TABLE derived_cache (
 );
 `,
   },
+  {
+    id: 5,
+    name: 'metric-blobs',
+    sql: `
+-- A series' points as packed little-endian float64 arrays, one row per series (metric_point had
+-- one row per point: 1M inserts to store a long run and 1M rows to read to draw it). The columns
+-- are in read order: a chart's first request reads only the overview, which SQLite finds before
+-- the big arrays in the row.
+--   wall_kind  0: no point has a wall time, 1: every point has one, 2: some do
+--   overview   NULL when the series is small; else min/max-downsampled points [steps, walls, values]
+--   steps      every point's step, ascending; values its value; walls its wall time in ms (NaN
+--              where it has none; NULL when wall_kind = 0)
+CREATE TABLE metric_data (
+  series_id INTEGER PRIMARY KEY REFERENCES metric_series(id) ON DELETE CASCADE,
+  wall_kind INTEGER NOT NULL CHECK (wall_kind IN (0, 1, 2)),
+  overview BLOB,
+  steps BLOB NOT NULL,
+  vals BLOB NOT NULL,
+  walls BLOB
+);
+
+-- Points are not converted (SQL cannot pack floats): the catalog is a cache of the share, so the
+-- old series go and every run is read again on the next scan (an empty fingerprint never matches).
+DROP TABLE metric_point;
+DELETE FROM metric_series;
+UPDATE run SET fingerprint = '';
+`,
+  },
 ];

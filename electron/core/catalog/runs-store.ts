@@ -1,7 +1,10 @@
 // Runs and their metric series in the catalog. A run is re-read only when the size or time of one
-// of its files changed (fingerprint); its series are replaced in one transaction.
+// of its files changed (fingerprint); its series are replaced in one transaction, each as one row of
+// packed arrays plus a precomputed overview (metric-pack.ts).
 import type Database from 'better-sqlite3';
 import type { ParsedRun } from '../runs/types';
+import { encodeOverview, toBlob } from './metric-blob';
+import { type PackedSeries, packSeries } from './metric-pack';
 
 export class RunsStore {
   constructor(readonly db: Database.Database) {}
@@ -30,7 +33,11 @@ export class RunsStore {
       `INSERT INTO metric_series (run_id, key, count, first_step, last_step, last_value, min_value, max_value)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const insertPoint = this.db.prepare('INSERT INTO metric_point (series_id, step, wall_ms, value) VALUES (?, ?, ?, ?)');
+    const insertData = this.db.prepare('INSERT INTO metric_data (series_id, wall_kind, overview, steps, vals, walls) VALUES (?, ?, ?, ?, ?, ?)');
+    // Packing happens before the transaction: the write lock is held only for the inserts.
+    const packed = Object.entries(run.metrics)
+      .map(([key, points]) => ({ key, s: packSeries(points) }))
+      .filter((p): p is { key: string; s: PackedSeries } => p.s !== null);
     return this.db.transaction(() => {
       const { id } = upsert.get({
         sourceId,
@@ -46,19 +53,19 @@ export class RunsStore {
         generation,
       }) as { id: number };
       this.db.prepare('DELETE FROM metric_series WHERE run_id = ?').run(id);
-      for (const [key, points] of Object.entries(run.metrics)) {
-        const finite = points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
-        if (finite.length === 0) continue;
-        let min = Number.POSITIVE_INFINITY;
-        let max = Number.NEGATIVE_INFINITY;
-        for (const p of finite) {
-          if (p.value < min) min = p.value;
-          if (p.value > max) max = p.value;
-        }
-        const first = finite[0] as (typeof finite)[number];
-        const last = finite[finite.length - 1] as (typeof finite)[number];
-        const seriesId = Number(insertSeries.run(id, key, finite.length, first.step, last.step, last.value, min, max).lastInsertRowid);
-        for (const p of finite) insertPoint.run(seriesId, Math.trunc(p.step), p.wallMs === null ? null : Math.trunc(p.wallMs), p.value);
+      for (const { key, s } of packed) {
+        const n = s.steps.length;
+        const seriesId = Number(
+          insertSeries.run(id, key, n, s.steps[0], s.steps[n - 1], s.values[n - 1], s.min, s.max).lastInsertRowid,
+        );
+        insertData.run(
+          seriesId,
+          s.wallKind,
+          s.overview ? encodeOverview(s.overview) : null,
+          toBlob(s.steps),
+          toBlob(s.values),
+          s.wallKind === 0 ? null : toBlob(s.walls),
+        );
       }
       return id;
     })();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { RunsStore } from '../catalog/runs-store';
 import { frontMatter, parseSidecar } from '../registry/sidecar-files';
 import { annotationHandlers } from '../rpc/annotation-handlers';
 import { exportHandlers } from '../rpc/export-handlers';
@@ -49,10 +50,21 @@ describe('prepareExport / export.version', () => {
     const db = ctx.catalog.db;
     const versionId = (db.prepare("SELECT v.id FROM version v JOIN item i ON i.id = v.item_id WHERE i.name = 'sentiment-bert'").get() as { id: number }).id;
     // A run that produced this version, with two metrics.
-    db.prepare("INSERT INTO run (id, source_id, path, name, format, fingerprint, generation) VALUES (1, ?, 'runs/r1', 'run-1', 'hf-trainer', '', 1)").run(ctx.sourceId);
-    db.prepare("INSERT INTO version_run (version_id, run_id, evidence) VALUES (?, 1, 'trainer_state.json')").run(versionId);
-    db.prepare("INSERT INTO metric_series (id, run_id, key, count, last_value) VALUES (1, 1, 'eval_loss', 3, 0.25), (2, 1, 'accuracy', 1, 0.91)").run();
-    db.prepare('INSERT INTO metric_point (series_id, step, value) VALUES (1, 0, 0.9), (1, 10, 0.5), (1, 20, 0.25), (2, 20, 0.91)').run();
+    // (written through the catalog's run writer: points are stored packed, one row per series)
+    const runId = new RunsStore(db).save(
+      ctx.sourceId,
+      1,
+      'runs/r1',
+      {
+        format: 'hf-trainer', name: 'run-1', status: null, startedMs: null, endedMs: null, params: {}, tags: {}, inputs: [], outputs: [], warnings: [],
+        metrics: {
+          eval_loss: [{ step: 0, wallMs: null, value: 0.9 }, { step: 10, wallMs: null, value: 0.5 }, { step: 20, wallMs: null, value: 0.25 }],
+          accuracy: [{ step: 20, wallMs: null, value: 0.91 }],
+        },
+      },
+      '',
+    );
+    db.prepare("INSERT INTO version_run (version_id, run_id, evidence) VALUES (?, ?, 'trainer_state.json')").run(versionId, runId);
     return { ctx, dest, versionId, share };
   }
 

@@ -19,7 +19,8 @@ export function insightHandlers(
     },
     'runs.list': async (filter) => q.listRuns(filter),
     'metrics.keys': async ({ runIds, versionIds }) => q.metricKeys(q.resolveRuns(runIds, versionIds)),
-    'metrics.series': async ({ runIds, versionIds, keys, x, maxPoints }) => q.series(q.resolveRuns(runIds, versionIds), keys, x, maxPoints, versionIds),
+    'metrics.series': async ({ runIds, versionIds, keys, x, maxPoints, range }) =>
+      q.series(q.resolveRuns(runIds, versionIds), keys, x, maxPoints, versionIds, range),
     'metrics.trend': async ({ itemId, key }) => {
       requireItem(itemId);
       return q.trend(itemId, key);

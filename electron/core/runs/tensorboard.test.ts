@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../demo/binary';
 import { Pb } from '../demo/model-writers';
 import { type ScalarPoint, eventRecord, scalarSummary, tfRecord, writeEventFile } from '../demo/tfevents-writer';
+import { pbFields } from '../formats/protobuf';
 import { crc32c, maskedCrc32c } from './crc32c';
+import { PbCursor } from './pb-cursor';
 import { readRun } from './index';
 import { memoryReader } from './test-helpers';
 import type { DetectedRun } from './types';
@@ -22,6 +24,51 @@ describe('crc32c', () => {
     expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
     const c = crc32c(new Uint8Array(8));
     expect(maskedCrc32c(new Uint8Array(8))).toBe(((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0);
+  });
+
+  it('computes 8 bytes at a time exactly as the byte-at-a-time definition, for any length and offset', () => {
+    const byteWise = (b: Uint8Array, start: number, end: number) => {
+      let crc = 0xffffffff;
+      for (let i = start; i < end; i++) {
+        crc ^= b[i] as number;
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+      }
+      return (crc ^ 0xffffffff) >>> 0;
+    };
+    const buf = new Uint8Array(300);
+    let seed = 7;
+    for (let i = 0; i < buf.length; i++) buf[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    for (const start of [0, 1, 3, 7, 8, 13]) {
+      for (let len = 0; len <= 40; len++) expect(crc32c(buf, start, start + len)).toBe(byteWise(buf, start, start + len));
+      expect(crc32c(buf, start, 300)).toBe(byteWise(buf, start, 300));
+    }
+  });
+});
+
+describe('PbCursor', () => {
+  it('walks the same fields as pbFields, and rejects the same malformed messages', () => {
+    const inner = new Pb().string(1, 'train/loss').float(2, 0.5);
+    const msg = new Pb().double(1, 1.78e9).varint(2, 2 ** 40).message(5, inner).varint(3, 0).toBytes();
+    const seen: Array<[number, number, number]> = [];
+    const c = new PbCursor(msg);
+    while (c.next()) seen.push([c.field, c.wire, c.wire === 1 ? c.f64() : c.wire === 0 || c.wire === 2 ? c.num : c.f32()]);
+    expect(seen).toEqual(
+      [...pbFields(msg)].map((f) => [f.field, f.wire, f.wire === 1 ? new DataView(f.bytes.buffer, f.bytes.byteOffset).getFloat64(0, true) : f.num]),
+    );
+    expect(seen[1]).toEqual([2, 0, 2 ** 40]);
+    const sub = new PbCursor(msg);
+    while (sub.next() && sub.field !== 5);
+    const v = sub.sub();
+    expect(v.next() && new TextDecoder().decode(v.bytes())).toBe('train/loss');
+    expect(v.next() && v.f32()).toBe(0.5);
+    expect(v.next()).toBe(false);
+    for (const bad of [Uint8Array.of(0x0a, 0x05, 1), Uint8Array.of(0x08), Uint8Array.of(0x0b), Uint8Array.of(0x00, 0x00), Uint8Array.of(0x09, 1, 2)]) {
+      expect(() => {
+        const k = new PbCursor(bad);
+        while (k.next());
+      }).toThrow();
+      expect(() => [...pbFields(bad)]).toThrow();
+    }
   });
 });
 

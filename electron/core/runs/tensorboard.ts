@@ -4,6 +4,7 @@
 // plugin only on a tag's first value: hence the per-file tag→plugin map). Big records (images, graphs)
 // are jumped over unread. A short or CRC-bad last record is a writer still appending: we stop there.
 import { type PbField, pbFields, pbString } from '../formats/protobuf';
+import { PbCursor } from './pb-cursor';
 import { maskedCrc32c } from './crc32c';
 import { BudgetExhausted, type RunBudget, SeriesSet, baseName, clip, errorText } from './util';
 
@@ -70,8 +71,18 @@ class Sequential {
     return pos + n <= this.bufStart + this.buf.length;
   }
 
-  bytes(pos: number, n: number): Uint8Array {
-    return this.buf.subarray(pos - this.bufStart, pos - this.bufStart + n);
+  /** [pos, pos+n) is already loaded (no read needed). */
+  has(pos: number, n: number): boolean {
+    return pos >= this.bufStart && pos + n <= this.bufStart + this.buf.length;
+  }
+
+  /** The loaded bytes; file position p is at window()[offset(p)]. Valid until the next ensure(). */
+  window(): Uint8Array {
+    return this.buf;
+  }
+
+  offset(pos: number): number {
+    return pos - this.bufStart;
   }
 
   /** Everything loaded from pos on is zero (an unflushed, preallocated tail). */
@@ -85,6 +96,10 @@ const STATUS: Record<number, string> = { 1: 'FINISHED', 2: 'FAILED', 3: 'RUNNING
 
 function f64(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
+}
+/** Little-endian uint32 at `at`. */
+function u32(b: Uint8Array, at: number): number {
+  return ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24)) >>> 0;
 }
 function f32(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, 4).getFloat32(0, true);
@@ -210,37 +225,70 @@ function readHparams(content: Uint8Array, res: EventsResult): void {
   }
 }
 
-function readEvent(data: Uint8Array, plugins: Map<string, string>, res: EventsResult): void {
+/** Decoded tag names by their bytes: a file repeats a few tags millions of times. */
+class TagNames {
+  private readonly byHash = new Map<number, Array<{ bytes: Uint8Array; name: string }>>();
+  private size = 0;
+
+  get(buf: Uint8Array, start: number, len: number): string {
+    let h = len;
+    for (let i = start; i < start + len; i++) h = (Math.imul(h, 31) + (buf[i] as number)) | 0;
+    const list = this.byHash.get(h);
+    if (list) {
+      for (const e of list) if (sameBytes(e.bytes, buf, start, len)) return e.name;
+    }
+    const bytes = buf.slice(start, start + len);
+    const name = clip(pbString(bytes), 500);
+    if (this.size < 10_000) {
+      this.size++;
+      if (list) list.push({ bytes, name });
+      else this.byHash.set(h, [{ bytes, name }]);
+    }
+    return name;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number, len: number): boolean {
+  if (a.length !== len) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== b[start + i]) return false;
+  return true;
+}
+
+function readEvent(buf: Uint8Array, start: number, end: number, plugins: Map<string, string>, tags: TagNames, res: EventsResult): void {
   let wall: number | null = null;
   let step = 0;
-  let summary: Uint8Array | null = null;
-  for (const f of pbFields(data, 100_000)) {
-    if (f.field === 1 && f.wire === 1) wall = f64(f.bytes) * 1000;
-    else if (f.field === 2 && f.wire === 0) step = Number.isFinite(f.num) ? f.num : 0;
-    else if (f.field === 5 && f.wire === 2) summary = f.bytes;
+  let summary: PbCursor | null = null;
+  const ev = new PbCursor(buf, start, end, 100_000);
+  while (ev.next()) {
+    if (ev.field === 1 && ev.wire === 1) wall = ev.f64() * 1000;
+    else if (ev.field === 2 && ev.wire === 0) step = Number.isFinite(ev.num) ? ev.num : 0;
+    else if (ev.field === 5 && ev.wire === 2) summary = ev.sub(100_000);
   }
   if (wall !== null && Number.isFinite(wall) && wall > 0) {
     res.minWallMs = res.minWallMs === null ? wall : Math.min(res.minWallMs, wall);
     res.maxWallMs = res.maxWallMs === null ? wall : Math.max(res.maxWallMs, wall);
   }
   if (!summary) return;
-  for (const v of pbFields(summary, 100_000)) {
-    if (v.field !== 1 || v.wire !== 2) continue;
+  while (summary.next()) {
+    if (summary.field !== 1 || summary.wire !== 2) continue;
     let tag = '';
     let simple: number | null = null;
     let tensor: Uint8Array | null = null;
     let plugin: string | null = null;
     let content: Uint8Array | null = null;
-    for (const f of pbFields(v.bytes, 10_000)) {
-      if (f.field === 1 && f.wire === 2) tag = clip(pbString(f.bytes), 500);
-      else if (f.field === 2 && f.wire === 5) simple = f32(f.bytes);
-      else if (f.field === 8 && f.wire === 2) tensor = f.bytes;
-      else if (f.field === 9 && f.wire === 2) {
-        for (const m of pbFields(f.bytes, 1000)) {
+    const v = summary.sub(10_000);
+    while (v.next()) {
+      if (v.field === 1 && v.wire === 2) tag = tags.get(v.buf, v.start, v.num);
+      else if (v.field === 2 && v.wire === 5) simple = v.f32();
+      else if (v.field === 8 && v.wire === 2) tensor = v.bytes();
+      else if (v.field === 9 && v.wire === 2) {
+        const m = v.sub(1000);
+        while (m.next()) {
           if (m.field !== 1 || m.wire !== 2) continue;
-          for (const p of pbFields(m.bytes, 1000)) {
-            if (p.field === 1 && p.wire === 2) plugin = clip(pbString(p.bytes), 200);
-            else if (p.field === 2 && p.wire === 2) content = p.bytes;
+          const p = m.sub(1000);
+          while (p.next()) {
+            if (p.field === 1 && p.wire === 2) plugin = clip(pbString(p.bytes()), 200);
+            else if (p.field === 2 && p.wire === 2) content = p.bytes();
           }
         }
       }
@@ -286,43 +334,50 @@ export async function readEventFiles(b: RunBudget, files: string[], res: EventsR
 async function readOneFile(b: RunBudget, path: string, cap: number, res: EventsResult): Promise<void> {
   const s = new Sequential(b, path, cap);
   const plugins = new Map<string, string>();
+  const tags = new TagNames();
   const name = baseName(path);
   let pos = 0;
   let malformed = 0;
+  // Records are small and many: the window is checked synchronously and awaited only when it must
+  // grow, and records are read in place (offsets into the window, no subarray per record).
   for (;;) {
-    if (!(await s.ensure(pos, 12))) {
+    if (!s.has(pos, 12) && !(await s.ensure(pos, 12))) {
       if (s.budgetHit && !s.eof) res.warnings.push(`${name}: only the first ${pos} bytes were read (read limit)`);
       break; // end of file, or a header still being written
     }
-    const head = s.bytes(pos, 12);
-    const dv = new DataView(head.buffer, head.byteOffset, 12);
-    const lenBig = dv.getBigUint64(0, true);
-    if (maskedCrc32c(head, 0, 8) !== dv.getUint32(8, true)) {
+    let buf = s.window();
+    let at = s.offset(pos);
+    if (maskedCrc32c(buf, at, at + 8) !== u32(buf, at + 8)) {
       if (!s.zerosFrom(pos)) res.warnings.push(`${name}: corrupt record header at byte ${pos}; the rest of the file was not read`);
       break;
     }
-    if (lenBig > BigInt(MAX_RECORD)) {
-      res.warnings.push(`${name}: record at byte ${pos} declares ${lenBig} bytes; the rest of the file was not read`);
+    // u64 length as two halves (no BigInt per record): any high bits put it past MAX_RECORD.
+    const lenHigh = u32(buf, at + 4);
+    const len = u32(buf, at);
+    if (lenHigh !== 0 || len > MAX_RECORD) {
+      const declared = (BigInt(lenHigh) << 32n) | BigInt(len);
+      res.warnings.push(`${name}: record at byte ${pos} declares ${declared} bytes; the rest of the file was not read`);
       break;
     }
-    const len = Number(lenBig);
     if (len > SKIP_OVER) {
       pos += 12 + len + 4;
       continue;
     }
-    if (!(await s.ensure(pos, 12 + len + 4))) {
-      if (s.budgetHit && !s.eof) res.warnings.push(`${name}: only the first ${pos} bytes were read (read limit)`);
-      break; // the last record is still being written
+    if (!s.has(pos, 12 + len + 4)) {
+      if (!(await s.ensure(pos, 12 + len + 4))) {
+        if (s.budgetHit && !s.eof) res.warnings.push(`${name}: only the first ${pos} bytes were read (read limit)`);
+        break; // the last record is still being written
+      }
+      buf = s.window();
+      at = s.offset(pos);
     }
-    const rec = s.bytes(pos, 12 + len + 4);
-    const crc = new DataView(rec.buffer, rec.byteOffset + 12 + len, 4).getUint32(0, true);
-    if (maskedCrc32c(rec, 12, 12 + len) !== crc) {
+    if (maskedCrc32c(buf, at + 12, at + 12 + len) !== u32(buf, at + 12 + len)) {
       const more = await s.ensure(pos + 12 + len + 4, 1);
       if (more) res.warnings.push(`${name}: record at byte ${pos} fails its checksum; the rest of the file was not read`);
       break;
     }
     try {
-      readEvent(rec.subarray(12, 12 + len), plugins, res);
+      readEvent(buf, at + 12, at + 12 + len, plugins, tags, res);
       res.records++;
     } catch {
       malformed++;
