@@ -23,6 +23,25 @@ describe('crc32c', () => {
     const c = crc32c(new Uint8Array(8));
     expect(maskedCrc32c(new Uint8Array(8))).toBe(((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0);
   });
+
+  it('gives the byte-at-a-time result for every length and offset (8-byte steps plus a tail)', () => {
+    const table = Array.from({ length: 256 }, (_, i) => {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      return c >>> 0;
+    });
+    const slow = (b: Uint8Array, start: number, end: number) => {
+      let crc = 0xffffffff;
+      for (let i = start; i < end; i++) crc = (table[(crc ^ (b[i] as number)) & 0xff] as number) ^ (crc >>> 8);
+      return (crc ^ 0xffffffff) >>> 0;
+    };
+    const data = new Uint8Array(300);
+    let x = 12345;
+    for (let i = 0; i < data.length; i++) data[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let start = 0; start < 9; start++) {
+      for (let end = start; end <= data.length; end += 7) expect(crc32c(data, start, end)).toBe(slow(data, start, end));
+    }
+  });
 });
 
 describe('readRun tensorboard', () => {
