@@ -400,29 +400,36 @@ export class Catalog {
       .run(sourceId, `${state}:${version}`);
   }
 
+  /**
+   * Every entry of a source, for grouping. Rows are streamed (a 1M-row .all() held a second full
+   * copy as row objects) and kept lean: the files of one folder share one parent string, the name
+   * is cut from the path, and meta_json is parsed only where a header was read.
+   */
   entriesForGrouping(sourceId: number): StoredEntry[] {
-    const rows = this.db
-      .prepare('SELECT path, parent, name, is_dir, size, mtime_ms, format, meta_json FROM entry WHERE source_id = ?')
-      .all(sourceId) as Array<{
-      path: string;
-      parent: string;
-      name: string;
-      is_dir: number;
-      size: number;
-      mtime_ms: number;
-      format: string | null;
-      meta_json: string | null;
-    }>;
-    return rows.map((r) => ({
-      path: r.path,
-      parent: r.parent,
-      name: r.name,
-      isDir: r.is_dir === 1,
-      size: r.size,
-      mtimeMs: r.mtime_ms,
-      format: r.format,
-      meta: parseJson<Record<string, unknown> | null>(r.meta_json, null),
-    }));
+    const stmt = this.db
+      .prepare('SELECT path, parent, is_dir, size, mtime_ms, format, meta_json FROM entry WHERE source_id = ?')
+      .raw(true);
+    const parents = new Map<string, string>();
+    const out: StoredEntry[] = [];
+    for (const r of stmt.iterate(sourceId) as IterableIterator<[string, string, number, number, number, string | null, string | null]>) {
+      const [path, rawParent, isDir, size, mtimeMs, format, metaJson] = r;
+      let parent = parents.get(rawParent);
+      if (parent === undefined) {
+        parent = rawParent;
+        parents.set(parent, parent);
+      }
+      out.push({
+        path,
+        parent,
+        name: parent === '' ? path : path.slice(parent.length + 1),
+        isDir: isDir === 1,
+        size,
+        mtimeMs,
+        format,
+        meta: metaJson === null ? null : parseJson<Record<string, unknown> | null>(metaJson, null),
+      });
+    }
+    return out;
   }
 
   // ---- items and versions ----

@@ -35,10 +35,13 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
   const store = new RunsStore(catalog.db);
   // Catalog entries already are CatalogFiles (path, isDir, size, mtimeMs): no second copy of the list.
   const files: CatalogFile[] = opts.entries;
-  const byPath = new Map(files.map((f) => [f.path, f]));
   const known = store.fingerprints(sourceId);
   const edges: EdgeHint[] = [];
   const detected = detectRuns(files);
+  // Only the runs' own files are looked up (a map of every entry cost ~50 MB per million files).
+  const wanted = new Set(detected.flatMap((r) => r.files));
+  const byPath = new Map<string, CatalogFile>();
+  for (const f of files) if (wanted.has(f.path)) byPath.set(f.path, f);
 
   let next = 0;
   let failure: unknown = null;
