@@ -4,6 +4,7 @@
 // plugin only on a tag's first value: hence the per-file tag→plugin map). Big records (images, graphs)
 // are jumped over unread. A short or CRC-bad last record is a writer still appending: we stop there.
 import { type PbField, pbFields, pbString } from '../formats/protobuf';
+import { FormatError } from '../formats/types';
 import { maskedCrc32c } from './crc32c';
 import { BudgetExhausted, type RunBudget, SeriesSet, baseName, clip, errorText } from './util';
 
@@ -210,37 +211,131 @@ function readHparams(content: Uint8Array, res: EventsResult): void {
   }
 }
 
+/**
+ * A protobuf field walker over one message that allocates nothing per field (the generator
+ * pbFields() made an object and a subarray per field: most of the time spent parsing event files).
+ * Same checks as pbFields: a malformed message throws.
+ */
+class PbCursor {
+  field = 0;
+  wire = 0;
+  /** wire 0: the varint (NaN above 2^53). */
+  num = 0;
+  /** wire 1, 2, 5: where the payload is in the buffer. */
+  start = 0;
+  end = 0;
+  private pos: number;
+  private count = 0;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    from: number,
+    private readonly to: number,
+    private readonly maxFields: number,
+  ) {
+    this.pos = from;
+  }
+
+  private varint(): number {
+    let value = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.to) throw new FormatError('truncated varint');
+      const b = this.buf[this.pos++]!;
+      value += (b & 0x7f) * mul;
+      mul *= 128;
+      if ((b & 0x80) === 0) return Number.isSafeInteger(value) ? value : Number.NaN;
+    }
+    throw new FormatError('varint is too long');
+  }
+
+  next(): boolean {
+    if (this.pos >= this.to) return false;
+    if (++this.count > this.maxFields) throw new FormatError('too many protobuf fields');
+    const tag = this.varint();
+    this.field = Math.floor(tag / 8);
+    this.wire = tag % 8;
+    if (!Number.isSafeInteger(tag) || this.field === 0) throw new FormatError('invalid protobuf tag');
+    switch (this.wire) {
+      case 0:
+        this.num = this.varint();
+        return true;
+      case 1:
+      case 5: {
+        const n = this.wire === 1 ? 8 : 4;
+        if (this.pos + n > this.to) throw new FormatError(`truncated fixed${n * 8}`);
+        this.start = this.pos;
+        this.end = this.pos += n;
+        return true;
+      }
+      case 2: {
+        const len = this.varint();
+        if (!Number.isSafeInteger(len) || this.pos + len > this.to) throw new FormatError('length-delimited field runs past its message');
+        this.start = this.pos;
+        this.end = this.pos += len;
+        return true;
+      }
+      default:
+        throw new FormatError(`unsupported protobuf wire type ${this.wire}`);
+    }
+  }
+}
+
+/** Tag and plugin names: almost always short ASCII, decoded without TextDecoder. */
+function shortString(buf: Uint8Array, start: number, end: number, max: number): string {
+  if (end - start <= 64) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) return clip(pbString(buf.subarray(start, end)), max);
+      s += String.fromCharCode(c);
+    }
+    return clip(s, max);
+  }
+  return clip(pbString(buf.subarray(start, end)), max);
+}
+
 function readEvent(data: Uint8Array, plugins: Map<string, string>, res: EventsResult): void {
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let wall: number | null = null;
   let step = 0;
-  let summary: Uint8Array | null = null;
-  for (const f of pbFields(data, 100_000)) {
-    if (f.field === 1 && f.wire === 1) wall = f64(f.bytes) * 1000;
-    else if (f.field === 2 && f.wire === 0) step = Number.isFinite(f.num) ? f.num : 0;
-    else if (f.field === 5 && f.wire === 2) summary = f.bytes;
+  let summaryStart = -1;
+  let summaryEnd = -1;
+  const ev = new PbCursor(data, 0, data.length, 100_000);
+  while (ev.next()) {
+    if (ev.field === 1 && ev.wire === 1) wall = dv.getFloat64(ev.start, true) * 1000;
+    else if (ev.field === 2 && ev.wire === 0) step = Number.isFinite(ev.num) ? ev.num : 0;
+    else if (ev.field === 5 && ev.wire === 2) {
+      summaryStart = ev.start;
+      summaryEnd = ev.end;
+    }
   }
   if (wall !== null && Number.isFinite(wall) && wall > 0) {
     res.minWallMs = res.minWallMs === null ? wall : Math.min(res.minWallMs, wall);
     res.maxWallMs = res.maxWallMs === null ? wall : Math.max(res.maxWallMs, wall);
   }
-  if (!summary) return;
-  for (const v of pbFields(summary, 100_000)) {
-    if (v.field !== 1 || v.wire !== 2) continue;
+  if (summaryStart < 0) return;
+  const sum = new PbCursor(data, summaryStart, summaryEnd, 100_000);
+  while (sum.next()) {
+    if (sum.field !== 1 || sum.wire !== 2) continue;
     let tag = '';
     let simple: number | null = null;
     let tensor: Uint8Array | null = null;
     let plugin: string | null = null;
     let content: Uint8Array | null = null;
-    for (const f of pbFields(v.bytes, 10_000)) {
-      if (f.field === 1 && f.wire === 2) tag = clip(pbString(f.bytes), 500);
-      else if (f.field === 2 && f.wire === 5) simple = f32(f.bytes);
-      else if (f.field === 8 && f.wire === 2) tensor = f.bytes;
-      else if (f.field === 9 && f.wire === 2) {
-        for (const m of pbFields(f.bytes, 1000)) {
+    const v = new PbCursor(data, sum.start, sum.end, 10_000);
+    while (v.next()) {
+      if (v.field === 1 && v.wire === 2) tag = shortString(data, v.start, v.end, 500);
+      else if (v.field === 2 && v.wire === 5) simple = dv.getFloat32(v.start, true);
+      else if (v.field === 8 && v.wire === 2) tensor = data.subarray(v.start, v.end);
+      else if (v.field === 9 && v.wire === 2) {
+        const m = new PbCursor(data, v.start, v.end, 1000);
+        while (m.next()) {
           if (m.field !== 1 || m.wire !== 2) continue;
-          for (const p of pbFields(m.bytes, 1000)) {
-            if (p.field === 1 && p.wire === 2) plugin = clip(pbString(p.bytes), 200);
-            else if (p.field === 2 && p.wire === 2) content = p.bytes;
+          const p = new PbCursor(data, m.start, m.end, 1000);
+          while (p.next()) {
+            if (p.field === 1 && p.wire === 2) plugin = shortString(data, p.start, p.end, 200);
+            else if (p.field === 2 && p.wire === 2) content = data.subarray(p.start, p.end);
           }
         }
       }
