@@ -101,7 +101,8 @@ function versionFrom(ix: Index, label: string, path: string, files: StoredEntry[
     stage: null,
     aliases: [],
     meta,
-    files: files.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs })),
+    // The entries themselves (they have path, size, mtimeMs): no second object per file.
+    files,
     ...extra,
   };
 }

@@ -185,20 +185,25 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
 
   async function derive(): Promise<{ models: number; datasets: number }> {
     const entries = catalog.entriesForGrouping(sourceId);
-    const items = groupEntries(entries);
-    catalog.replaceItems(sourceId, generation, items);
+    // The grouped items are dropped before the runs phase (their version file lists were the
+    // biggest thing alive besides the entries on a 1M-file source).
+    const { itemEdges, counts } = (() => {
+      const items = groupEntries(entries);
+      catalog.replaceItems(sourceId, generation, items);
+      return {
+        itemEdges: lineageFromItems(items),
+        counts: { models: items.filter((i) => i.kind === 'model').length, datasets: items.filter((i) => i.kind === 'dataset').length },
+      };
+    })();
     const runs = await indexRuns({ catalog, source, sourceId, generation, signal, entries, readConcurrency, onRun: (path) => {
       currentPath = path;
       progress();
     } });
     checkCancelled();
-    catalog.replaceLineage(sourceId, [...lineageFromItems(items), ...runs.edges]);
+    catalog.replaceLineage(sourceId, [...itemEdges, ...runs.edges]);
     catalog.rebuildSearch(sourceId);
     // A run or DVC file that could not be read is retried next scan: stay dirty.
     if (runs.complete) catalog.setDerivedState(sourceId, DERIVATION_VERSION, 'clean');
-    return {
-      models: items.filter((i) => i.kind === 'model').length,
-      datasets: items.filter((i) => i.kind === 'dataset').length,
-    };
+    return counts;
   }
 }
