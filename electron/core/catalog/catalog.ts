@@ -345,21 +345,6 @@ export class Catalog {
     })();
   }
 
-  /** Marks every entry under a folder the walk skipped (unchanged subtree) as seen in this generation. */
-  touchSubtree(sourceId: number, generation: number, dir: string): void {
-    this.db
-      .prepare(
-        `UPDATE entry SET generation = ? WHERE source_id = ? AND (path = ? OR substr(path, 1, ?) = ?)`,
-      )
-      .run(generation, sourceId, dir, dir.length + 1, `${dir}/`);
-  }
-
-  /** Removes what a complete scan did not see. Only called after a walk that finished. */
-  deleteStale(sourceId: number, generation: number): number {
-    return this.db.prepare('DELETE FROM entry WHERE source_id = ? AND generation < ?').run(sourceId, generation)
-      .changes;
-  }
-
   pendingReads(sourceId: number): Array<{ path: string; name: string; size: number }> {
     return this.db
       .prepare(`SELECT path, name, size FROM entry WHERE source_id = ? AND read_state = 'pending' ORDER BY path`)

@@ -1,12 +1,12 @@
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Catalog } from '../catalog/catalog';
 import { openCatalogDb } from '../catalog/open';
 import type { FileSource } from '../nas/file-source';
 import { openLocalSource } from '../nas/local-source';
-import { runScan } from './scanner';
+import { DERIVATION_VERSION, runScan } from './scanner';
 
 function safetensors(tensors: Record<string, { dtype: string; shape: number[] }>): Buffer {
   let offset = 0;
@@ -195,6 +195,17 @@ describe('runScan over a local folder', () => {
     expect(paths.filter((p) => p.startsWith('extra/'))).toEqual([]);
     expect(paths).toContain('locked/keep.csv');
     expect(catalog.entriesForGrouping(1).find((e) => e.path === 'extra')?.isDir).toBe(false);
+  });
+
+  it('groups again when the catalog was derived by other code or schema, not otherwise', async () => {
+    await scan();
+    const replaceItems = vi.spyOn(catalog, 'replaceItems');
+    await scan();
+    expect(replaceItems).not.toHaveBeenCalled();
+    catalog.setDerivedState(1, 'an older version', 'clean');
+    await scan();
+    expect(replaceItems).toHaveBeenCalledTimes(1);
+    expect(catalog.derivedState(1, DERIVATION_VERSION)).toBe('clean');
   });
 
   it('can be cancelled', async () => {

@@ -6,6 +6,7 @@
 // and the next scan simply writes over the same rows (no duplicates).
 import type { ScanProgress, ScanSummary } from '../../../shared/contract';
 import type { Catalog } from '../catalog/catalog';
+import { MIGRATIONS } from '../catalog/migrations';
 import { EngineError } from '../errors';
 import { readerFor } from '../formats';
 import type { FileSource } from '../nas/file-source';
@@ -36,7 +37,12 @@ export interface ScanOptions {
  * code changes what it produces: catalogs marked clean by an older version are then derived again
  * on their next scan even if no file changed.
  */
-export const DERIVATION_VERSION = '1';
+const DERIVATION_CODE = 1;
+/**
+ * The schema is part of it: a migration (say, a new search table filled by rebuildSearch) makes
+ * the next scan derive again even when no file changed.
+ */
+export const DERIVATION_VERSION = `${DERIVATION_CODE}/schema-${MIGRATIONS.at(-1)?.id ?? 0}`;
 
 const PROGRESS_EVERY_MS = 100;
 
