@@ -140,6 +140,8 @@ function parseJson<T>(text: string | null, fallback: T): T {
 }
 
 export class Catalog {
+  private knownChildrenStmt: Database.Statement | undefined;
+
   constructor(readonly db: Database.Database) {}
 
   close(): void {
@@ -281,8 +283,9 @@ export class Catalog {
 
   /** What the catalog already knows about one folder's children (for incremental rescans). */
   knownChildren(sourceId: number, parent: string): Map<string, KnownEntry> {
-    const rows = this.db
-      .prepare('SELECT name, is_dir, size, mtime_ms, read_state FROM entry WHERE source_id = ? AND parent = ?')
+    // Prepared once: the walk calls this for every folder it lists again.
+    this.knownChildrenStmt ??= this.db.prepare('SELECT name, is_dir, size, mtime_ms, read_state FROM entry WHERE source_id = ? AND parent = ?');
+    const rows = this.knownChildrenStmt
       .all(sourceId, parent) as Array<{ name: string; is_dir: number; size: number; mtime_ms: number; read_state: KnownEntry['readState'] }>;
     return new Map(rows.map((r) => [r.name, { isDir: r.is_dir === 1, size: r.size, mtimeMs: r.mtime_ms, readState: r.read_state }]));
   }
