@@ -130,6 +130,26 @@ function collectText(value: unknown, out: Set<string>, depth = 0): void {
   }
 }
 
+/**
+ * A StoredEntry as entriesForGrouping returns it: `name` is computed from path and parent instead
+ * of being a third string per row (~40 MB per million entries).
+ */
+class GroupingEntry implements StoredEntry {
+  constructor(
+    readonly path: string,
+    readonly parent: string,
+    readonly isDir: boolean,
+    readonly size: number,
+    readonly mtimeMs: number,
+    readonly format: string | null,
+    readonly meta: Record<string, unknown> | null,
+  ) {}
+
+  get name(): string {
+    return this.parent === '' ? this.path : this.path.slice(this.parent.length + 1);
+  }
+}
+
 function parseJson<T>(text: string | null, fallback: T): T {
   if (text === null) return fallback;
   try {
@@ -391,7 +411,8 @@ export class Catalog {
   /**
    * Every entry of a source, for grouping. Rows are streamed (a 1M-row .all() held a second full
    * copy as row objects) and kept lean: the files of one folder share one parent string, the name
-   * is cut from the path, and meta_json is parsed only where a header was read.
+   * is cut from the path when asked for (GroupingEntry), and meta_json is parsed only where a header
+   * was read.
    */
   entriesForGrouping(sourceId: number): StoredEntry[] {
     const stmt = this.db
@@ -406,16 +427,7 @@ export class Catalog {
         parent = rawParent;
         parents.set(parent, parent);
       }
-      out.push({
-        path,
-        parent,
-        name: parent === '' ? path : path.slice(parent.length + 1),
-        isDir: isDir === 1,
-        size,
-        mtimeMs,
-        format,
-        meta: metaJson === null ? null : parseJson<Record<string, unknown> | null>(metaJson, null),
-      });
+      out.push(new GroupingEntry(path, parent, isDir === 1, size, mtimeMs, format, metaJson === null ? null : parseJson<Record<string, unknown> | null>(metaJson, null)));
     }
     return out;
   }

@@ -283,6 +283,13 @@ function ultralytics(ix: Index, items: GroupedItem[]): void {
   }
 }
 
+/** Every folder entry (without first copying all entries into an array). */
+function foldersOf(ix: Index): StoredEntry[] {
+  const out: StoredEntry[] = [];
+  for (const e of ix.byPath.values()) if (e.isDir) out.push(e);
+  return out;
+}
+
 function isModelFolder(ix: Index, dir: string): boolean {
   const kids = ix.children.get(dir) ?? [];
   const hasConfig = kids.some((k) => k.name === 'config.json' || k.name === 'adapter_config.json' || k.name === 'MLmodel');
@@ -292,7 +299,7 @@ function isModelFolder(ix: Index, dir: string): boolean {
 
 /** Version folders: <model>/{v1,v2,2024-05-01,…}/<files>, and Hugging Face style folders (config.json + weights). */
 function folders(ix: Index, items: GroupedItem[]): void {
-  const dirs = [...ix.byPath.values()].filter((e) => e.isDir).sort((a, b) => b.path.length - a.path.length);
+  const dirs = foldersOf(ix).sort((a, b) => b.path.length - a.path.length);
   // First, parents whose children are version folders holding model files.
   for (const parent of dirs) {
     const versionKids = (ix.children.get(parent.path) ?? []).filter(
@@ -322,7 +329,7 @@ function folders(ix: Index, items: GroupedItem[]): void {
 
 /** Datasets: Hugging Face save_to_disk folders, folders of Parquet/Arrow files, image class folders, tables under data/. */
 function datasets(ix: Index, items: GroupedItem[]): void {
-  const dirs = [...ix.byPath.values()].filter((e) => e.isDir).sort((a, b) => a.path.length - b.path.length);
+  const dirs = foldersOf(ix).sort((a, b) => a.path.length - b.path.length);
   for (const dir of dirs) {
     if (ix.claimed.has(dir.path)) continue;
     const kids = ix.children.get(dir.path) ?? [];
