@@ -32,7 +32,7 @@ export class HeaderReads {
   private readonly queued = new Set<string>();
   private results: Result[] = [];
   private active = 0;
-  private idle: Array<() => void> = [];
+  private waiting: Array<() => void> = [];
   /** A failure of the source itself: the scan stops with it. */
   failure: unknown = null;
   filesRead = 0;
@@ -60,10 +60,15 @@ export class HeaderReads {
     this.pump();
   }
 
+  /** Fewer files waiting than readers: more work could start now. */
+  idle(): boolean {
+    return this.queue.length < this.opts.concurrency;
+  }
+
   /** Waits until every queued file was read and stored. */
   async drain(): Promise<void> {
     this.pump();
-    while (this.active > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    while (this.active > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.flush();
     if (this.failure !== null) throw this.failure;
   }
@@ -89,7 +94,7 @@ export class HeaderReads {
           this.pump();
           if (this.active === 0) {
             this.flush();
-            for (const wake of this.idle.splice(0)) wake();
+            for (const wake of this.waiting.splice(0)) wake();
           }
         });
     }

@@ -208,6 +208,30 @@ describe('runScan over a local folder', () => {
     expect(catalog.derivedState(1, DERIVATION_VERSION)).toBe('clean');
   });
 
+  it('reads headers while the walk is still listing other folders', async () => {
+    await put(root, 'zzz-slow/later.txt', 'x');
+    let readBeforeSlowListing = false;
+    let sawRead!: () => void;
+    const read = new Promise<void>((resolve) => {
+      sawRead = resolve;
+    });
+    const slow: FileSource = {
+      ...source,
+      list: async (dir) => {
+        // This folder answers only once a header was read (or after 3 s, for a walk that never reads early).
+        if (dir === 'zzz-slow') readBeforeSlowListing = await Promise.race([read.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+        return source.list(dir);
+      },
+      read: async (p, offset, length) => {
+        sawRead();
+        return source.read(p, offset, length);
+      },
+    };
+    const s = await runScan({ catalog, source: slow, sourceId: 1, signal: new AbortController().signal, listConcurrency: 2 });
+    expect(readBeforeSlowListing).toBe(true);
+    expect(s.filesRead).toBe(3);
+  });
+
   it('can be cancelled', async () => {
     const controller = new AbortController();
     controller.abort();

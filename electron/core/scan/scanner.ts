@@ -124,6 +124,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
         isReadable,
         beforeFirstWrite: markDirty,
         onPendingReads: (files) => reads.add(files),
+        readersIdle: () => reads.idle(),
         onFolder: (dir, sofar) => {
           currentPath = dir;
           stats.folders = sofar.folders;

@@ -29,6 +29,8 @@ export interface WalkOptions {
   beforeFirstWrite: () => void;
   /** New or changed readable files, called once their rows are written (their headers can be read now). */
   onPendingReads: (files: PendingRead[]) => void;
+  /** True while the header readers are short of work: rows are then written sooner than every BATCH. */
+  readersIdle: () => boolean;
   /** After each folder, with the counts so far (for progress). */
   onFolder: (dir: string, sofar: { folders: number; files: number; bytes: number }) => void;
 }
@@ -46,6 +48,8 @@ export interface WalkResult {
 
 /** Rows per write transaction. */
 const BATCH = 2000;
+/** Smallest gap between two early writes made only to give idle header readers work. */
+const EARLY_FLUSH_MS = 25;
 
 /** Errors that mean the source itself is gone: the walk stops instead of skipping one folder. */
 export function isFatal(err: unknown): boolean {
@@ -64,12 +68,16 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
   let batch: EntryRecord[] = [];
   let flushScheduled = false;
   let wroteAny = false;
+  let lastFlush = 0;
+  let batchHasReadable = false;
 
   const flush = () => {
     flushScheduled = false;
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
+    batchHasReadable = false;
+    lastFlush = Date.now();
     if (!wroteAny) {
       wroteAny = true;
       opts.beforeFirstWrite();
@@ -137,9 +145,11 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
       // A folder that became a file: what was below it is gone.
       if (before?.isDir && !e.isDir) result.gone.push({ path, self: false });
       batch.push({ path, parent: job.dir, name: e.name, isDir: e.isDir, size: e.size, mtimeMs: e.mtimeMs });
+      if (!e.isDir && !batchHasReadable && opts.isReadable(path, e.name)) batchHasReadable = true;
     }
     if (known) for (const name of known.keys()) result.gone.push({ path: joinPath(job.dir, name), self: true });
-    if (batch.length >= BATCH) scheduleFlush();
+    // Full batch, or files whose headers idle readers could be reading already.
+    if (batch.length >= BATCH || (batchHasReadable && opts.readersIdle() && Date.now() - lastFlush >= EARLY_FLUSH_MS)) scheduleFlush();
     opts.onFolder(job.dir, result);
   };
 
