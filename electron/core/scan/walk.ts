@@ -66,26 +66,27 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
   // A source without rows (first scan) has nothing to compare with: no per-folder query.
   const compare = catalog.hasEntries(sourceId);
   let batch: EntryRecord[] = [];
+  /** The batch's files whose headers are read (decided once per file, when listed). */
+  let readable: PendingRead[] = [];
   let flushScheduled = false;
   let wroteAny = false;
   let lastFlush = 0;
-  let batchHasReadable = false;
 
   const flush = () => {
     flushScheduled = false;
     if (batch.length === 0) return;
     const rows = batch;
+    const reads = readable;
     batch = [];
-    batchHasReadable = false;
+    readable = [];
     lastFlush = Date.now();
     if (!wroteAny) {
       wroteAny = true;
       opts.beforeFirstWrite();
     }
-    catalog.upsertEntries(sourceId, generation, rows, opts.isReadable);
+    const readPaths = new Set(reads.map((r) => r.path));
+    catalog.upsertEntries(sourceId, generation, rows, (path) => readPaths.has(path));
     result.written += rows.length;
-    const reads: PendingRead[] = [];
-    for (const r of rows) if (!r.isDir && opts.isReadable(r.path, r.name)) reads.push({ path: r.path, name: r.name, size: r.size });
     if (reads.length > 0) opts.onPendingReads(reads);
   };
   // Writes happen after the next listings are on the wire (setImmediate runs after the promise
@@ -145,11 +146,11 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
       // A folder that became a file: what was below it is gone.
       if (before?.isDir && !e.isDir) result.gone.push({ path, self: false });
       batch.push({ path, parent: job.dir, name: e.name, isDir: e.isDir, size: e.size, mtimeMs: e.mtimeMs });
-      if (!e.isDir && !batchHasReadable && opts.isReadable(path, e.name)) batchHasReadable = true;
+      if (!e.isDir && opts.isReadable(path, e.name)) readable.push({ path, name: e.name, size: e.size });
     }
     if (known) for (const name of known.keys()) result.gone.push({ path: joinPath(job.dir, name), self: true });
     // Full batch, or files whose headers idle readers could be reading already.
-    if (batch.length >= BATCH || (batchHasReadable && opts.readersIdle() && Date.now() - lastFlush >= EARLY_FLUSH_MS)) scheduleFlush();
+    if (batch.length >= BATCH || (readable.length > 0 && opts.readersIdle() && Date.now() - lastFlush >= EARLY_FLUSH_MS)) scheduleFlush();
     opts.onFolder(job.dir, result);
   };
 
