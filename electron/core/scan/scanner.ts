@@ -16,7 +16,7 @@ import { sidecarKind } from '../registry/sidecar-files';
 import { HeaderReads } from './header-reads';
 import { makeIgnore } from './ignore';
 import { indexRuns } from './runs-phase';
-import { walk } from './walk';
+import { type WalkResult, walk } from './walk';
 
 export interface ScanOptions {
   catalog: Catalog;
@@ -110,7 +110,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
       },
       onFatal: () => stop.abort(),
     });
-    let walked;
+    let walked: WalkResult;
     try {
       walked = await walk({
         catalog,
