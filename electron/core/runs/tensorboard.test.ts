@@ -37,7 +37,10 @@ describe('crc32c', () => {
     };
     const data = new Uint8Array(300);
     let x = 12345;
-    for (let i = 0; i < data.length; i++) data[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let i = 0; i < data.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      data[i] = x >>> 24;
+    }
     for (let start = 0; start < 9; start++) {
       for (let end = start; end <= data.length; end += 7) expect(crc32c(data, start, end)).toBe(slow(data, start, end));
     }
