@@ -13,21 +13,29 @@ const SHARD = /-\d{5}-of-\d{5}\.[a-z]+$/i;
 const VERSION_DIR = /^(v\d+(?:[._-]\d+)*|version[_-]?\d+|\d{4}-\d{2}-\d{2}(?:[_T-].*)?|rev[_-]?\d+|checkpoint[-_]\d+|final(?:[-_]v?\d+)?)$/i;
 
 interface Index {
-  byPath: Map<string, StoredEntry>;
+  entries: StoredEntry[];
+  /**
+   * What the rules look up by path: folders, files with header or sidecar data, and the names
+   * whose mere presence counts (args.yaml, results.csv). A map of every entry cost ~30 MB (and a
+   * rehash peak) per million files.
+   */
+  lookup: Map<string, StoredEntry>;
   children: Map<string, StoredEntry[]>;
   claimed: Set<string>;
 }
 
+const LOOKED_UP_BY_NAME = new Set(['args.yaml', 'results.csv']);
+
 function buildIndex(entries: StoredEntry[]): Index {
-  const byPath = new Map<string, StoredEntry>();
+  const lookup = new Map<string, StoredEntry>();
   const children = new Map<string, StoredEntry[]>();
   for (const e of entries) {
-    byPath.set(e.path, e);
+    if (e.isDir || e.meta !== null || LOOKED_UP_BY_NAME.has(e.name)) lookup.set(e.path, e);
     const list = children.get(e.parent);
     if (list) list.push(e);
     else children.set(e.parent, [e]);
   }
-  return { byPath, children, claimed: new Set() };
+  return { entries, lookup, children, claimed: new Set() };
 }
 
 function filesUnder(ix: Index, dir: string): StoredEntry[] {
@@ -63,7 +71,7 @@ function formatMeta(e: StoredEntry | undefined): Record<string, unknown> {
 }
 
 function sidecar(ix: Index, path: string): Record<string, unknown> | null {
-  const e = ix.byPath.get(path);
+  const e = ix.lookup.get(path);
   return e?.meta ? formatMeta(e) : null;
 }
 
@@ -101,7 +109,8 @@ function versionFrom(ix: Index, label: string, path: string, files: StoredEntry[
     stage: null,
     aliases: [],
     meta,
-    files: files.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs })),
+    // The entries themselves (they have path, size, mtimeMs): no second object per file.
+    files,
     ...extra,
   };
 }
@@ -127,7 +136,7 @@ function unclaimed(ix: Index, files: StoredEntry[]): StoredEntry[] {
 
 /** MLflow model registry: <mlruns>/models/<name>/version-<n>/meta.yaml, aliases/<alias>. */
 function mlflowRegistry(ix: Index, items: GroupedItem[]): void {
-  for (const e of ix.byPath.values()) {
+  for (const e of ix.entries) {
     if (e.format !== 'mlflow-model-meta') continue;
     const modelDir = e.parent;
     const mlrunsRoot = parentOf(parentOf(modelDir));
@@ -186,7 +195,7 @@ function resolveMlflowSource(ix: Index, mlrunsRoot: string, source: string): str
   if (!m?.[1]) return null;
   const rel = m[1].replace(/\/+$/, '');
   const candidate = mlrunsRoot ? `${mlrunsRoot}/${rel}` : rel;
-  const hit = ix.byPath.get(candidate);
+  const hit = ix.lookup.get(candidate);
   return hit?.isDir ? candidate : null;
 }
 
@@ -195,7 +204,7 @@ function resolveMlflowSource(ix: Index, mlrunsRoot: string, source: string): str
  * commit. Each snapshot is a version (labelled by its short commit), the refs are its aliases.
  */
 function hfCache(ix: Index, items: GroupedItem[]): void {
-  for (const e of ix.byPath.values()) {
+  for (const e of ix.entries) {
     const m = /^(models|datasets)--(.+)$/.exec(e.name);
     if (!e.isDir || !m) continue;
     const snapshots = (ix.children.get(`${e.path}/snapshots`) ?? []).filter((c) => c.isDir);
@@ -226,7 +235,7 @@ function hfCache(ix: Index, items: GroupedItem[]): void {
 
 /** Lightning: <project>/lightning_logs/version_<n>/{checkpoints/*.ckpt, hparams.yaml, metrics.csv}. */
 function lightning(ix: Index, items: GroupedItem[]): void {
-  for (const e of ix.byPath.values()) {
+  for (const e of ix.entries) {
     if (!e.isDir || e.name !== 'lightning_logs') continue;
     const runs = (ix.children.get(e.path) ?? []).filter((c) => c.isDir && /^version_\d+$/.test(c.name));
     runs.sort((a, b) => naturalCompare(a.name, b.name));
@@ -248,11 +257,11 @@ function lightning(ix: Index, items: GroupedItem[]): void {
 /** Ultralytics: runs/<task>/<name>[2,3…]/{args.yaml, results.csv, weights/best.pt}. Numbered reruns are versions. */
 function ultralytics(ix: Index, items: GroupedItem[]): void {
   const groups = new Map<string, StoredEntry[]>();
-  for (const e of ix.byPath.values()) {
+  for (const e of ix.entries) {
     if (!e.isDir || e.name !== 'weights') continue;
-    const run = ix.byPath.get(e.parent);
+    const run = ix.lookup.get(e.parent);
     if (!run) continue;
-    const hasRunFiles = ix.byPath.has(`${run.path}/args.yaml`) || ix.byPath.has(`${run.path}/results.csv`);
+    const hasRunFiles = ix.lookup.has(`${run.path}/args.yaml`) || ix.lookup.has(`${run.path}/results.csv`);
     if (!hasRunFiles || !(ix.children.get(e.path) ?? []).some((f) => /\.pt$/i.test(f.name))) continue;
     const key = `${run.parent}/${run.name.replace(/\d+$/, '')}`;
     groups.set(key, [...(groups.get(key) ?? []), run]);
@@ -282,6 +291,13 @@ function ultralytics(ix: Index, items: GroupedItem[]): void {
   }
 }
 
+/** Every folder entry (without first copying all entries into an array). */
+function foldersOf(ix: Index): StoredEntry[] {
+  const out: StoredEntry[] = [];
+  for (const e of ix.entries) if (e.isDir) out.push(e);
+  return out;
+}
+
 function isModelFolder(ix: Index, dir: string): boolean {
   const kids = ix.children.get(dir) ?? [];
   const hasConfig = kids.some((k) => k.name === 'config.json' || k.name === 'adapter_config.json' || k.name === 'MLmodel');
@@ -291,7 +307,7 @@ function isModelFolder(ix: Index, dir: string): boolean {
 
 /** Version folders: <model>/{v1,v2,2024-05-01,…}/<files>, and Hugging Face style folders (config.json + weights). */
 function folders(ix: Index, items: GroupedItem[]): void {
-  const dirs = [...ix.byPath.values()].filter((e) => e.isDir).sort((a, b) => b.path.length - a.path.length);
+  const dirs = foldersOf(ix).sort((a, b) => b.path.length - a.path.length);
   // First, parents whose children are version folders holding model files.
   for (const parent of dirs) {
     const versionKids = (ix.children.get(parent.path) ?? []).filter(
@@ -321,7 +337,7 @@ function folders(ix: Index, items: GroupedItem[]): void {
 
 /** Datasets: Hugging Face save_to_disk folders, folders of Parquet/Arrow files, image class folders, tables under data/. */
 function datasets(ix: Index, items: GroupedItem[]): void {
-  const dirs = [...ix.byPath.values()].filter((e) => e.isDir).sort((a, b) => a.path.length - b.path.length);
+  const dirs = foldersOf(ix).sort((a, b) => a.path.length - b.path.length);
   for (const dir of dirs) {
     if (ix.claimed.has(dir.path)) continue;
     const kids = ix.children.get(dir.path) ?? [];
@@ -364,7 +380,7 @@ function datasets(ix: Index, items: GroupedItem[]): void {
     items.push({ kind: 'dataset', name: dir.name, path: dir.path, layout: format === 'images' ? 'image-folder' : 'folder', format, versions: [v] });
   }
   // Loose tables under a folder called data/ or datasets/.
-  for (const e of ix.byPath.values()) {
+  for (const e of ix.entries) {
     if (e.isDir || ix.claimed.has(e.path) || !DATA_EXT.test(e.name)) continue;
     if (!/(^|\/)(data|datasets?)(\/|$)/i.test(e.parent)) continue;
     const v = versionFrom(ix, 'current', e.path, [e]);
@@ -377,7 +393,7 @@ const QUANT_SUFFIX = /^(.*?)[-_.]((?:I?Q\d[A-Z0-9_]*)|F16|F32|BF16)$/i;
 
 function ggufSiblings(ix: Index, items: GroupedItem[]): void {
   const groups = new Map<string, StoredEntry[]>();
-  for (const e of ix.byPath.values()) {
+  for (const e of ix.entries) {
     if (e.isDir || ix.claimed.has(e.path) || !/\.gguf$/i.test(e.name)) continue;
     const m = QUANT_SUFFIX.exec(stem(e.name));
     const key = `${e.parent}/${(m?.[1] ?? stem(e.name)).toLowerCase()}`;
@@ -396,7 +412,7 @@ function ggufSiblings(ix: Index, items: GroupedItem[]): void {
 /** Whatever model files are left: a folder of several checkpoints becomes one model, the rest one each. */
 function looseFiles(ix: Index, items: GroupedItem[]): void {
   const byDir = new Map<string, StoredEntry[]>();
-  for (const e of ix.byPath.values()) {
+  for (const e of ix.entries) {
     if (e.isDir || ix.claimed.has(e.path) || !STRONG_MODEL_EXT.test(e.name)) continue;
     if (/(^|\/)mlruns\//.test(e.path) && !e.path.includes('/artifacts/')) continue;
     byDir.set(e.parent, [...(byDir.get(e.parent) ?? []), e]);

@@ -16,8 +16,13 @@ export type SidecarKind =
   | 'hparams'
   | 'hf-cache-ref';
 
+/** Every file name a rule below accepts by name alone (the others need an aliases/ or refs/ folder). */
+const SIDECAR_NAMES = new Set(['meta.yaml', 'MLmodel', 'config.json', 'adapter_config.json', 'README.md', 'README.MD', 'readme.md', 'hparams.yaml', 'args.yaml']);
+
 /** Which sidecar a path is, or null. `path` is source-relative, '/'-separated. */
 export function sidecarKind(path: string): SidecarKind | null {
+  // Runs for every listed file: most are none of these, and are turned away without a split.
+  if (!SIDECAR_NAMES.has(path.slice(path.lastIndexOf('/') + 1)) && !path.includes('/aliases/') && !path.includes('/refs/')) return null;
   const parts = path.split('/');
   const name = parts[parts.length - 1] ?? '';
   const parent = parts[parts.length - 2] ?? '';

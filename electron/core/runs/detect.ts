@@ -22,6 +22,25 @@ interface Tree {
   childDirs: Map<string, string[]>;
 }
 
+/**
+ * Whether any rule below can look at a file: its name is one they test, or it sits under an MLflow
+ * run's metrics/params/tags folder. The rest (images, data shards, plain files — most of a large
+ * share) stays out of the tree, which on a 1M-file source was ~100 MB of sets and names.
+ */
+const RULE_NAME = /^(meta\.yaml|trainer_state\.json|metrics\.(csv|json)|results\.csv|args\.yaml|hparams\.yaml|params\.yaml|MLmodel)$|\.(ckpt|tsv|pt|onnx|engine|torchscript)$/i;
+function mayMatter(path: string): boolean {
+  const name = baseName(path);
+  return (
+    RULE_NAME.test(name) ||
+    TFEVENTS.test(name) ||
+    HF_WEIGHTS.test(name) ||
+    KERAS_LOG_STRICT.test(name) ||
+    KERAS_MODEL.test(name) ||
+    (/log/i.test(name) && /\.csv$/i.test(name)) ||
+    /\/(metrics|params|tags)\//.test(path)
+  );
+}
+
 function buildTree(entries: CatalogFile[]): Tree {
   const t: Tree = { files: new Set(), dirs: new Set(['']), childFiles: new Map(), childDirs: new Map() };
   const addDir = (dir: string) => {
@@ -41,7 +60,7 @@ function buildTree(entries: CatalogFile[]): Tree {
       addDir(path);
       continue;
     }
-    if (t.files.has(path)) continue;
+    if (t.files.has(path) || !mayMatter(path)) continue;
     t.files.add(path);
     const dir = parentOf(path);
     addDir(dir);

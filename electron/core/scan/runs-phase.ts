@@ -24,18 +24,28 @@ function pathRef(p: string): RefHint {
   return p.startsWith('external:') ? { kind: 'external', name: p.slice('external:'.length) } : { kind: 'path', path: p };
 }
 
-export async function indexRuns(opts: RunsPhaseOptions): Promise<EdgeHint[]> {
+export interface RunsPhaseResult {
+  edges: EdgeHint[];
+  /** False when a run or DVC file could not be read: it is retried next scan. */
+  complete: boolean;
+}
+
+export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult> {
   const { catalog, source, sourceId, generation, signal } = opts;
   const store = new RunsStore(catalog.db);
   // Catalog entries already are CatalogFiles (path, isDir, size, mtimeMs): no second copy of the list.
   const files: CatalogFile[] = opts.entries;
-  const byPath = new Map(files.map((f) => [f.path, f]));
   const known = store.fingerprints(sourceId);
   const edges: EdgeHint[] = [];
   const detected = detectRuns(files);
+  // Only the runs' own files are looked up (a map of every entry cost ~50 MB per million files).
+  const wanted = new Set(detected.flatMap((r) => r.files));
+  const byPath = new Map<string, CatalogFile>();
+  for (const f of files) if (wanted.has(f.path)) byPath.set(f.path, f);
 
   let next = 0;
   let failure: unknown = null;
+  let complete = true;
   const worker = async () => {
     while (failure === null && next < detected.length) {
       if (signal.aborted) throw new EngineError('CANCELLED', 'Indexing was cancelled.');
@@ -67,6 +77,7 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<EdgeHint[]> {
           failure = err;
         }
         // Anything else: the run stays as it was (or absent) and is retried next scan.
+        complete = false;
       }
     }
   };
@@ -116,10 +127,11 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<EdgeHint[]> {
         .run(sourceId, dvcFingerprint, JSON.stringify(dvc));
     } catch (err) {
       if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED')) throw err;
+      complete = false;
     }
   }
   for (const h of dvc) {
     edges.push({ from: pathRef(h.from), to: pathRef(h.to), relation: h.relation, evidence: h.evidence, confidence: 1 });
   }
-  return edges;
+  return { edges, complete };
 }

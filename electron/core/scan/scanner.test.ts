@@ -1,12 +1,12 @@
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Catalog } from '../catalog/catalog';
 import { openCatalogDb } from '../catalog/open';
 import type { FileSource } from '../nas/file-source';
 import { openLocalSource } from '../nas/local-source';
-import { runScan } from './scanner';
+import { DERIVATION_VERSION, runScan } from './scanner';
 
 function safetensors(tensors: Record<string, { dtype: string; shape: number[] }>): Buffer {
   let offset = 0;
@@ -79,7 +79,7 @@ describe('runScan over a local folder', () => {
     expect(catalog.getItem(model?.id ?? 0)?.versions[0]?.metadata).toMatchObject({ parameters: 64 });
   });
 
-  it('removes deleted files by generation and keeps item ids stable', async () => {
+  it('removes deleted files after a complete walk and keeps item ids stable', async () => {
     await scan();
     const id = catalog.listLibrary({ kind: 'model' })[0]?.id;
     await rm(path.join(root, 'churn/v1'), { recursive: true });
@@ -104,6 +104,132 @@ describe('runScan over a local folder', () => {
     expect(catalog.sourceCounts(1)).toEqual(before);
     await scan();
     expect(catalog.sourceCounts(1)).toEqual(before);
+  });
+
+  /** Counts rows inserted, updated or deleted per table from now on (temporary triggers). */
+  function countWrites(tables: string[]): () => Record<string, number> {
+    const db = catalog.db;
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS writes (tbl TEXT NOT NULL)');
+    db.exec('DELETE FROM temp.writes');
+    for (const t of tables) {
+      for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+        db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS count_${t}_${op} AFTER ${op} ON main.${t} BEGIN INSERT INTO temp.writes VALUES ('${t}'); END`);
+      }
+    }
+    return () => {
+      const out: Record<string, number> = Object.fromEntries(tables.map((t) => [t, 0]));
+      for (const r of db.prepare('SELECT tbl, COUNT(*) AS n FROM temp.writes GROUP BY tbl').all() as Array<{ tbl: string; n: number }>) out[r.tbl] = r.n;
+      return out;
+    };
+  }
+  const TABLES = ['entry', 'item', 'version', 'version_file', 'lineage_edge', 'run'];
+
+  it('a rescan with nothing changed writes no entry, item, version or lineage row', async () => {
+    await scan();
+    const writes = countWrites(TABLES);
+    const s = await scan();
+    expect(writes()).toEqual({ entry: 0, item: 0, version: 0, version_file: 0, lineage_edge: 0, run: 0 });
+    // …and still reports what the source holds.
+    expect(s).toMatchObject({ files: 3, models: 1, datasets: 1, filesRead: 0 });
+    expect(catalog.listLibrary({ kind: 'model' })[0]).toMatchObject({ name: 'churn', versionCount: 2 });
+  });
+
+  it('a rescan after one file changed rewrites that file and its version only', async () => {
+    await scan();
+    const versionsBefore = catalog.getItem(catalog.listLibrary({ kind: 'model' })[0]?.id ?? 0)?.versions;
+    const writes = countWrites(TABLES);
+    await put(root, 'churn/v2/model.safetensors', safetensors({ w: { dtype: 'F32', shape: [16, 4] } }), new Date('2026-02-01'));
+    await scan();
+    const w = writes();
+    // The changed row (listing) and its header result; nothing for the other entries.
+    expect(w.entry).toBe(2);
+    // churn's item (size, time) and v2 (metadata) with its one file; not v1, not the dataset.
+    expect(w.item).toBe(1);
+    expect(w.version).toBe(1);
+    expect(w.version_file).toBe(2); // the old file row out, the new one in
+    const versionsAfter = catalog.getItem(catalog.listLibrary({ kind: 'model' })[0]?.id ?? 0)?.versions;
+    expect(versionsAfter?.map((v) => v.id)).toEqual(versionsBefore?.map((v) => v.id));
+    expect(versionsAfter?.[0]?.metadata).toMatchObject({ parameters: 64 });
+  });
+
+  it('a file that appears is added and grouped on the next rescan (no change is missed)', async () => {
+    await scan();
+    await put(root, 'churn/v3/model.safetensors', safetensors({ w: { dtype: 'F32', shape: [2, 4] } }));
+    const s = await scan();
+    expect(s.files).toBe(4);
+    expect(catalog.listLibrary({ kind: 'model' })[0]).toMatchObject({ versionCount: 3, latestVersion: 'v3' });
+  });
+
+  it('derives again after a scan that failed while deriving, even when no file changed since', async () => {
+    const original = catalog.replaceItems.bind(catalog);
+    catalog.replaceItems = () => {
+      throw new Error('disk full');
+    };
+    await expect(scan()).rejects.toThrow(/disk full/);
+    catalog.replaceItems = original;
+    expect(catalog.listLibrary({})).toHaveLength(0);
+    // The entries were all written by the failed scan: only the "derived data is stale" mark
+    // makes this scan group them.
+    const s = await scan();
+    expect(s.filesRead).toBe(0);
+    expect(catalog.listLibrary({ kind: 'model' })[0]).toMatchObject({ name: 'churn', versionCount: 2 });
+  });
+
+  it('a folder that became a file loses what was below it; a folder that could not be listed keeps its rows', async () => {
+    await put(root, 'extra/a/b.txt', 'x');
+    await put(root, 'locked/keep.csv', 'a\n1\n');
+    await scan();
+    await rm(path.join(root, 'extra'), { recursive: true });
+    await put(root, 'extra', 'now a file');
+    const flaky: FileSource = {
+      ...source,
+      list: async (dir) => {
+        if (dir === 'locked') throw new (await import('../errors')).EngineError('ACCESS_DENIED', 'not allowed');
+        return source.list(dir);
+      },
+    };
+    const s = await runScan({ catalog, source: flaky, sourceId: 1, signal: new AbortController().signal });
+    expect(s.skipped.map((k) => k.path)).toContain('locked');
+    const paths = catalog.entriesForGrouping(1).map((e) => e.path).sort();
+    expect(paths).toContain('extra');
+    expect(paths.filter((p) => p.startsWith('extra/'))).toEqual([]);
+    expect(paths).toContain('locked/keep.csv');
+    expect(catalog.entriesForGrouping(1).find((e) => e.path === 'extra')?.isDir).toBe(false);
+  });
+
+  it('groups again when the catalog was derived by other code or schema, not otherwise', async () => {
+    await scan();
+    const replaceItems = vi.spyOn(catalog, 'replaceItems');
+    await scan();
+    expect(replaceItems).not.toHaveBeenCalled();
+    catalog.setDerivedState(1, 'an older version', 'clean');
+    await scan();
+    expect(replaceItems).toHaveBeenCalledTimes(1);
+    expect(catalog.derivedState(1, DERIVATION_VERSION)).toBe('clean');
+  });
+
+  it('reads headers while the walk is still listing other folders', async () => {
+    await put(root, 'zzz-slow/later.txt', 'x');
+    let readBeforeSlowListing = false;
+    let sawRead!: () => void;
+    const read = new Promise<void>((resolve) => {
+      sawRead = resolve;
+    });
+    const slow: FileSource = {
+      ...source,
+      list: async (dir) => {
+        // This folder answers only once a header was read (or after 3 s, for a walk that never reads early).
+        if (dir === 'zzz-slow') readBeforeSlowListing = await Promise.race([read.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+        return source.list(dir);
+      },
+      read: async (p, offset, length) => {
+        sawRead();
+        return source.read(p, offset, length);
+      },
+    };
+    const s = await runScan({ catalog, source: slow, sourceId: 1, signal: new AbortController().signal, listConcurrency: 2 });
+    expect(readBeforeSlowListing).toBe(true);
+    expect(s.filesRead).toBe(3);
   });
 
   it('can be cancelled', async () => {

@@ -1,19 +1,22 @@
-// One scan of one source: list every folder (many in flight), write what was seen in batched
-// transactions, read headers of new or changed files, then group files into models and datasets.
+// One scan of one source: list every folder (many in flight), write only what is new or changed,
+// read headers of new or changed files while the walk goes on, then — only when something changed —
+// group files into models and datasets, index runs, and rebuild lineage and search.
 // A scan that does not finish (share gone, cancelled, engine killed) deletes nothing: rows are
-// removed only by generation after a complete walk, so a NAS that vanishes mid-scan never empties
-// the catalog, and the next scan simply writes over the same rows (no duplicates).
+// removed only after a complete walk, so a NAS that vanishes mid-scan never empties the catalog,
+// and the next scan simply writes over the same rows (no duplicates).
 import type { ScanProgress, ScanSummary } from '../../../shared/contract';
-import type { Catalog, EntryRecord } from '../catalog/catalog';
+import type { Catalog } from '../catalog/catalog';
+import { MIGRATIONS } from '../catalog/migrations';
 import { EngineError } from '../errors';
 import { readerFor } from '../formats';
-import { type FileSource, joinPath } from '../nas/file-source';
+import type { FileSource } from '../nas/file-source';
 import { groupEntries } from '../registry/group';
 import { lineageFromItems } from '../registry/lineage';
+import { sidecarKind } from '../registry/sidecar-files';
+import { HeaderReads } from './header-reads';
+import { makeIgnore } from './ignore';
 import { indexRuns } from './runs-phase';
-import { parseSidecar, SIDECAR_CAP, sidecarKind } from '../registry/sidecar-files';
-import { makeIgnore, unsafeNameReason } from './ignore';
-import { readHeader } from './read-header';
+import { type WalkResult, walk } from './walk';
 
 export interface ScanOptions {
   catalog: Catalog;
@@ -29,43 +32,22 @@ export interface ScanOptions {
   maxDepth?: number;
 }
 
-const BATCH = 2000;
 /**
- * Header budgets. Most formats need one 64 KiB read; GGUF tokenizer arrays and the data.pkl of big
- * PyTorch checkpoints are part of the header and can reach tens of MB, which is still a fraction of
- * the file and is read only when the file is new or changed.
+ * Names the code that derives items, runs, lineage and search from the entries. Bump it when that
+ * code changes what it produces: catalogs marked clean by an older version are then derived again
+ * on their next scan even if no file changed.
  */
-const BIG_HEADER_CAP = 64 * 1024 * 1024;
-function byteCapFor(name: string): number | undefined {
-  return /\.(gguf|pt|pth|ckpt|bin)$/i.test(name) ? BIG_HEADER_CAP : undefined;
-}
-const PROGRESS_EVERY_MS = 100;
+const DERIVATION_CODE = 1;
+/**
+ * The schema is part of it: a migration (say, a new search table filled by rebuildSearch) makes
+ * the next scan derive again even when no file changed.
+ */
+export const DERIVATION_VERSION = `${DERIVATION_CODE}/schema-${MIGRATIONS.at(-1)?.id ?? 0}`;
 
-/** Errors that mean the source itself is gone: the scan stops instead of skipping one folder. */
-function isFatal(err: unknown): boolean {
-  return err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED' || err.code === 'CANCELLED');
-}
+const PROGRESS_EVERY_MS = 100;
 
 function isReadable(path: string, name: string): boolean {
   return sidecarKind(path) !== null || readerFor(name) !== null;
-}
-
-async function pool<T>(items: T[], concurrency: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown = null;
-  const worker = async () => {
-    while (failure === null && next < items.length) {
-      if (signal.aborted) throw new EngineError('CANCELLED', 'Indexing was cancelled.');
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (err) {
-        failure = err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  if (failure !== null) throw failure;
 }
 
 export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
@@ -102,156 +84,97 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     if (signal.aborted) throw new EngineError('CANCELLED', 'Indexing was cancelled.');
   };
 
+  // Stops the walk when a header read finds the source gone (the walk would fail on it anyway).
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let dirty = catalog.derivedState(sourceId, DERIVATION_VERSION) === 'dirty';
+  const markDirty = () => {
+    if (dirty) return;
+    dirty = true;
+    catalog.setDerivedState(sourceId, DERIVATION_VERSION, 'dirty');
+  };
+
   try {
-    // ---- 1. walk ----
-    let batch: EntryRecord[] = [];
-    const flush = () => {
-      if (batch.length === 0) return;
-      catalog.upsertEntries(sourceId, generation, batch, isReadable);
-      batch = [];
-    };
-    const queue: Array<{ dir: string; depth: number }> = [{ dir: '', depth: 0 }];
-    let active = 0;
-    let walkError: unknown = null;
-    const listedDirs = new Set<string>();
-    await new Promise<void>((resolve) => {
-      const pump = () => {
-        if (walkError !== null || signal.aborted) {
-          if (active === 0) resolve();
-          return;
-        }
-        while (active < listConcurrency && queue.length > 0) {
-          const job = queue.shift() as { dir: string; depth: number };
-          active++;
-          currentPath = job.dir;
-          source
-            .list(job.dir)
-            .then((entries) => {
-              stats.folders++;
-              for (const e of entries) {
-                const reason = unsafeNameReason(e.name);
-                const path = joinPath(job.dir, e.name);
-                if (reason) {
-                  skipped.push({ path, reason });
-                  continue;
-                }
-                if (ignored(e.name)) continue;
-                if (e.isLink) {
-                  skipped.push({ path, reason: 'it is a link; links are not followed so loops cannot trap the scan' });
-                  continue;
-                }
-                if (e.isDir && e.fileId !== undefined) {
-                  if (listedDirs.has(e.fileId)) {
-                    skipped.push({ path, reason: 'it leads back to a folder that is already indexed (a link the NAS follows)' });
-                    continue;
-                  }
-                  listedDirs.add(e.fileId);
-                }
-                if (e.isDir) {
-                  if (job.depth + 1 > maxDepth) {
-                    skipped.push({ path, reason: `it is nested deeper than ${maxDepth} folders` });
-                    continue;
-                  }
-                  queue.push({ dir: path, depth: job.depth + 1 });
-                } else {
-                  stats.files++;
-                  stats.bytes += e.size;
-                }
-                batch.push({ path, parent: job.dir, name: e.name, isDir: e.isDir, size: e.size, mtimeMs: e.mtimeMs });
-              }
-              if (batch.length >= BATCH) flush();
-              progress();
-            })
-            .catch((err: unknown) => {
-              if (isFatal(err) || job.dir === '') walkError = err;
-              else {
-                // One unreadable folder (permissions, vanished while listing) is reported, not fatal.
-                skipped.push({ path: job.dir, reason: err instanceof Error ? err.message : String(err) });
-              }
-            })
-            .finally(() => {
-              active--;
-              if (active === 0 && (queue.length === 0 || walkError !== null || signal.aborted)) resolve();
-              else pump();
-            });
-        }
-        if (active === 0 && queue.length === 0) resolve();
-      };
-      pump();
+    // ---- 1. walk (header reads of new and changed files start as soon as their rows exist) ----
+    const reads = new HeaderReads({
+      catalog,
+      source,
+      sourceId,
+      signal: stop.signal,
+      concurrency: readConcurrency,
+      skipped,
+      onFile: (path) => {
+        currentPath = path;
+        progress();
+      },
+      onFatal: () => stop.abort(),
     });
-    flush();
-    checkCancelled();
-    if (walkError !== null) throw walkError;
+    let walked: WalkResult;
+    try {
+      walked = await walk({
+        catalog,
+        source,
+        sourceId,
+        generation,
+        signal: stop.signal,
+        listConcurrency,
+        maxDepth,
+        ignored,
+        isReadable,
+        beforeFirstWrite: markDirty,
+        onPendingReads: (files) => reads.add(files),
+        readersIdle: () => reads.idle(),
+        onFolder: (dir, sofar) => {
+          currentPath = dir;
+          stats.folders = sofar.folders;
+          stats.files = sofar.files;
+          stats.bytes = sofar.bytes;
+          progress();
+        },
+      });
+    } catch (err) {
+      // A read that found the share gone says more than the walk's "cancelled".
+      await reads.drain().catch(() => {});
+      throw reads.failure ?? err;
+    }
+    stats.folders = walked.folders;
+    stats.files = walked.files;
+    stats.bytes = walked.bytes;
+    skipped.push(...walked.skipped);
 
-    // The walk completed: anything not seen in this generation is gone from the share.
-    catalog.deleteStale(sourceId, generation);
+    // The walk completed: what it found gone is removed now (never after a partial walk).
+    if (walked.gone.length > 0) {
+      markDirty();
+      catalog.deleteEntries(sourceId, walked.gone);
+    }
 
-    // ---- 2. headers of new and changed files ----
+    // ---- 2. the remaining header reads (and files left pending by an earlier, interrupted scan) ----
     phase = 'reading';
     progress(true);
-    const pending = catalog.pendingReads(sourceId);
-    await pool(pending, readConcurrency, signal, async (f) => {
-      currentPath = f.path;
-      const before = source.counters().bytesRead;
-      try {
-        const kind = sidecarKind(f.path);
-        if (kind) {
-          if (f.size > SIDECAR_CAP) {
-            catalog.setEntryFormat(sourceId, f.path, kind, { kind: 'other', metadata: {}, warnings: ['file too large to read'] });
-          } else {
-            const text = new TextDecoder('utf-8', { fatal: false }).decode(await source.read(f.path, 0, f.size));
-            let metadata: Record<string, unknown> = {};
-            const warnings: string[] = [];
-            try {
-              metadata = parseSidecar(kind, text);
-            } catch (err) {
-              warnings.push(`could not be parsed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-            }
-            catalog.setEntryFormat(sourceId, f.path, kind, { kind: 'other', metadata, warnings });
-          }
-        } else {
-          // A failing share is rethrown (the file stays pending and is read again next scan).
-          const info = await readHeader(source, f.path, f.name, f.size, { byteCap: byteCapFor(f.name) });
-          catalog.setEntryFormat(sourceId, f.path, info?.format ?? null, info ? { kind: info.kind, metadata: info.metadata, warnings: info.warnings } : null);
-        }
-        stats.filesRead++;
-      } catch (err) {
-        if (isFatal(err)) throw err;
-        const message = err instanceof Error ? err.message : String(err);
-        catalog.setEntryFormat(sourceId, f.path, null, { kind: 'other', metadata: {}, warnings: [message] });
-        skipped.push({ path: f.path, reason: `its header could not be read: ${message}` });
-      } finally {
-        stats.bytesRead += source.counters().bytesRead - before;
-      }
-      progress();
-    });
+    await reads.drain();
+    const leftover = catalog.pendingReads(sourceId);
+    if (leftover.length > 0) {
+      markDirty();
+      reads.add(leftover);
+      await reads.drain();
+    }
+    stats.filesRead = reads.filesRead;
     checkCancelled();
 
-    // ---- 3. models, datasets, versions ----
+    // ---- 3.–5. derived data, only when an entry changed or an earlier derivation did not finish ----
     phase = 'grouping';
     progress(true);
-    const entries = catalog.entriesForGrouping(sourceId);
-    const items = groupEntries(entries);
-    catalog.replaceItems(sourceId, generation, items);
-
-    // ---- 4. training runs and their metrics (re-read only when one of their files changed) ----
-    const runEdges = await indexRuns({ catalog, source, sourceId, generation, signal, entries, readConcurrency, onRun: (path) => {
-      currentPath = path;
-      progress();
-    } });
-    checkCancelled();
-
-    // ---- 5. lineage and search ----
-    catalog.replaceLineage(sourceId, [...lineageFromItems(items), ...runEdges]);
-    catalog.rebuildSearch(sourceId);
+    let counts: { models: number; datasets: number };
+    if (dirty) counts = await derive();
+    else counts = catalog.itemCounts(sourceId);
     stats.bytesRead = source.counters().bytesRead - bytesBefore;
     catalog.finishScan(scanId, 'done', stats);
     return {
       sourceId,
       generation,
       ...stats,
-      models: items.filter((i) => i.kind === 'model').length,
-      datasets: items.filter((i) => i.kind === 'dataset').length,
+      ...counts,
       durationMs: Date.now() - started,
       skipped: skipped.slice(0, 1000),
     };
@@ -263,5 +186,31 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
       error: err instanceof Error ? err.message : String(err),
     });
     throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+
+  async function derive(): Promise<{ models: number; datasets: number }> {
+    const entries = catalog.entriesForGrouping(sourceId);
+    // The grouped items are dropped before the runs phase (their version file lists were the
+    // biggest thing alive besides the entries on a 1M-file source).
+    const { itemEdges, counts } = (() => {
+      const items = groupEntries(entries);
+      catalog.replaceItems(sourceId, generation, items);
+      return {
+        itemEdges: lineageFromItems(items),
+        counts: { models: items.filter((i) => i.kind === 'model').length, datasets: items.filter((i) => i.kind === 'dataset').length },
+      };
+    })();
+    const runs = await indexRuns({ catalog, source, sourceId, generation, signal, entries, readConcurrency, onRun: (path) => {
+      currentPath = path;
+      progress();
+    } });
+    checkCancelled();
+    catalog.replaceLineage(sourceId, [...itemEdges, ...runs.edges]);
+    catalog.rebuildSearch(sourceId);
+    // A run or DVC file that could not be read is retried next scan: stay dirty.
+    if (runs.complete) catalog.setDerivedState(sourceId, DERIVATION_VERSION, 'clean');
+    return counts;
   }
 }
