@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -194,17 +194,55 @@ describe('runExport', () => {
   });
 
   it('notices when what is on disk differs from what was read (verification re-reads the destination)', async () => {
+    // Each copy is read back from disk once written and synced (before it gets its final name);
+    // the corruption lands in between, on this thread (small file) and with hashing workers.
+    for (const workerBytes of [undefined, 0]) {
+      let corrupted = 0;
+      const j = job({
+        workerBytes,
+        beforeReadBack: (dest, file) => {
+          if (dest === 'model.safetensors' && !corrupted++) writeFileSync(file, bytes(3 * 1024 * 1024 + 17, 7));
+        },
+      });
+      await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/model\.safetensors .* does not match/) });
+      expect(corrupted).toBe(1);
+      await expectNothingLooksComplete();
+      const r = await runExport(job({ workerBytes }));
+      await expectCopiesEqualSource(r.path, j);
+      await rm(r.path, { recursive: true });
+    }
+  });
+
+  it('notices a copy cut short on disk after it was written', async () => {
+    const j = job({
+      workerBytes: 0,
+      beforeReadBack: (dest, file) => {
+        if (dest === 'big/optimizer.pt') truncateSync(file, 1024 * 1024);
+      },
+    });
+    await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/big\/optimizer\.pt .* does not match/) });
+    await expectNothingLooksComplete();
+  });
+
+  it('a copied file that is changed on disk before the final check fails verification', async () => {
+    // A copy resumed as finished is read back in the verifying phase.
+    const controller = new AbortController();
+    const first = job({ fileConcurrency: 1, onProgress: (p) => p.filesDone >= 2 && controller.abort(), signal: controller.signal });
+    await expect(runExport(first)).rejects.toMatchObject({ code: 'CANCELLED' });
+    const journal = JSON.parse(await readFile(path.join(dest, `bert-2${PARTIAL_SUFFIX}`, '.modelshelf-export.json'), 'utf8')) as { done: Record<string, unknown> };
+    const finished = Object.keys(journal.done).filter((rel) => !rel.endsWith('empty.bin'));
+    expect(finished.length).toBeGreaterThan(0);
     let corrupted = false;
     const j = job({
       onProgress: (p) => {
         if (p.phase === 'verifying' && !corrupted) {
           corrupted = true;
-          const staging = path.join(dest, `bert-2${PARTIAL_SUFFIX}`, 'model.safetensors');
-          writeFileSync(staging, bytes(3 * 1024 * 1024 + 17, 7));
+          writeFileSync(path.join(dest, `bert-2${PARTIAL_SUFFIX}`, ...(finished[0] as string).split('/')), 'x');
         }
       },
     });
-    await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/model\.safetensors .* does not match/) });
+    await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/does not match/) });
+    expect(corrupted).toBe(true);
     await expectNothingLooksComplete();
     const r = await runExport(job());
     await expectCopiesEqualSource(r.path, j);
