@@ -43,13 +43,20 @@ async function walk(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-describe('runExport', () => {
+// Every test runs twice: a source with read() only (hashing on this thread for these small files),
+// and a source with stream() as SMB has, with hashing workers and recycled pool buffers.
+const MODES = [
+  { name: 'read()', stream: false, workerBytes: undefined },
+  { name: 'stream() + pool + hashing worker', stream: true, workerBytes: 0 },
+] as const;
+
+describe.each(MODES)('runExport through $name', (mode) => {
   let dest: string;
   let source: ReturnType<typeof memorySource>;
 
   beforeEach(async () => {
     dest = await mkdtemp(path.join(os.tmpdir(), 'ms-export-'));
-    source = memorySource(SOURCE_FILES);
+    source = memorySource(SOURCE_FILES, { stream: mode.stream });
   });
   afterEach(async () => {
     await rm(dest, { recursive: true, force: true });
@@ -83,6 +90,9 @@ describe('runExport', () => {
       signal: new AbortController().signal,
       chunkBytes: 256 * 1024,
       inFlight: 3,
+      workerBytes: mode.workerBytes,
+      // Several read-back syncs per file (the files are 2–3 MiB).
+      readBackBytes: 512 * 1024,
       ...over,
     };
   }

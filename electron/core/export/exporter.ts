@@ -2,17 +2,18 @@
 // every byte on the way, then re-reads what was written and compares before anything gets its
 // final name. The rules that keep an export honest:
 //  - Nothing looks finished before it is: the bundle is built in "<name>.modelshelf-partial", each
-//    file in it as "<file>.partial" until its last byte is written and synced; the folder is
-//    renamed to its final name only after every file was verified and MANIFEST.sha256 written.
+//    file in it as "<file>.partial" until its last byte is written, synced, read back from disk and
+//    found equal to the bytes that were hashed (see copyOne); the folder is renamed to its final
+//    name only after every file was verified and MANIFEST.sha256 written.
 //  - An interrupted export resumes: a journal in the partial folder records finished files (with
-//    their hash and the source's size and time) and, every 64 MiB, a synced checkpoint of the file
-//    being copied. A rerun keeps what still matches and continues; anything else is copied again.
-//    A zip is simply restarted.
+//    their hash and the source's size and time) and, every 64 MiB, a checkpoint (offset and hash) of
+//    the file being copied. A rerun re-reads and re-hashes the bytes before the checkpoint, keeps
+//    what still matches and continues; anything else is copied again. A zip is simply restarted.
 //  - Nothing is written outside the chosen folder: names are sanitised (safe-path.ts), folders are
 //    created segment by segment and never through a link, files are opened without following links.
 //  - No surprises: free space is checked before the first byte, and an existing bundle is replaced
 //    only when the caller said so.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, type WriteStream } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, readFile, realpath, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -47,8 +48,10 @@ export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const PROGRESS_EVERY_MS = 150;
 /** Files from this size are hashed in worker threads (smaller ones: starting a thread costs more). */
 export const WORKER_BYTES = 32 * 1024 * 1024;
-/** Pool buffers beyond the reads in flight: chunks being written and hashed. */
+/** Pool buffers beyond the reads in flight and the chunks waiting to be read back: being written and hashed. */
 const POOL_SPARE = 4;
+/** About this much is written between the syncs after which written chunks are read back and compared. */
+export const READ_BACK_BYTES = 16 * 1024 * 1024;
 
 export interface ExportJob {
   exportId: string;
@@ -76,6 +79,8 @@ export interface ExportJob {
   checkpointBytes?: number;
   /** Files from this size are hashed in worker threads (default WORKER_BYTES; tests use 0). */
   workerBytes?: number;
+  /** Bytes between the background syncs after which copied chunks are read back (default READ_BACK_BYTES). */
+  readBackBytes?: number;
   /** For tests: called when a copied file was written and synced, before the rest of it is read back. */
   beforeReadBack?: (dest: string, file: string) => void | Promise<void>;
 }
@@ -173,14 +178,6 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   if (failure !== null) throw (failure as { err: unknown }).err;
-}
-
-async function writeAll(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
 }
 
 /** `<manifest>`: one "sha256  path" line per file, sorted by path (sha256sum -c reads it). */
@@ -403,12 +400,14 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
 }
 
 /**
- * Copies one file into the staging folder (resuming it if it can), then reads it back from disk and
- * checks it; returns its sha256. The pipeline, for a large file: the source reads into a small pool
- * of recycled buffers (several large reads in flight); each chunk is hashed in a worker thread and
- * written in the background at the same time; every `checkpointBytes` the hash so far is journaled
- * and the file is synced in the background, and once synced that part is read back and hashed by a
- * second worker — so at the end only the last part is left to read back after the final fsync.
+ * Copies one file into the staging folder (resuming it if it can), reads it back from disk and
+ * compares; returns its sha256. For a large file the source reads into a small pool of recycled
+ * buffers (several large reads in flight); each chunk is hashed in a worker thread and written in
+ * the background at the same time. Every READ_BACK_BYTES or so the file is synced in the background,
+ * and each chunk written before that sync is then read back from the file and compared byte for
+ * byte with the chunk that was hashed — so what is on disk is exactly what the manifest's sha256
+ * was computed over, without hashing the file a second time. Only then is the buffer reused. A
+ * resumed file's kept part is re-read and re-hashed against its journaled checkpoint.
  */
 async function copyOne(
   job: ExportJob,
@@ -443,20 +442,24 @@ async function copyOne(
   const chunkBytes = job.chunkBytes ?? CHUNK_BYTES;
   const inFlight = job.inFlight ?? READS_IN_FLIGHT;
   const workerFrom = job.workerBytes ?? WORKER_BYTES;
-  const pool = st.size >= workerFrom && source.stream ? new ChunkPool(chunkBytes, inFlight + POOL_SPARE) : null;
+  const readBackBytes = Math.max(chunkBytes, job.readBackBytes ?? READ_BACK_BYTES);
+  // Chunks waiting to be read back: up to two sync windows, on top of the reads in flight and the
+  // chunks being written and hashed.
+  const holdSlots = 2 * Math.ceil(readBackBytes / chunkBytes);
+  const pool = st.size >= workerFrom && source.stream ? new ChunkPool(chunkBytes, inFlight + POOL_SPARE + holdSlots) : null;
   const copyHash = sha256Stream(st.size, workerFrom, pool);
-  const readBack = sha256Stream(st.size, workerFrom);
   let fh: FileHandle | null = null;
   let rd: FileHandle | null = null;
   let writer: WriteQueue | null = null;
   let checkpointing: Promise<void> | null = null;
+  let syncing: Promise<void> | null = null;
   try {
     let offset = 0;
     const prior = journal.started[c.dest];
     if (prior?.checkpoint && prior.src === c.src && prior.size === st.size && prior.mtimeMs === st.mtimeMs) {
       const have = await lstat(partial).catch(() => null);
       if (have?.isFile() && !have.isSymbolicLink() && have.size >= prior.checkpoint.offset) {
-        // Trust the bytes up to the last checkpoint only if they still hash the same.
+        // Trust the bytes up to the last checkpoint only if they still hash the same (re-read from disk).
         const pre = await open(partial, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
         const same = await copyHash
           .updateFromFile(pre.fd, 0, prior.checkpoint.offset)
@@ -482,18 +485,68 @@ async function copyOne(
     const back = rd;
     const w = new WriteQueue(out, partial);
     writer = w;
-    // The read-back: handed only ranges that were synced; it reads them from the file itself.
-    let readBackTo = 0;
-    let readBackError: unknown = null;
-    const readBackUpTo = (to: number) => {
-      if (to <= readBackTo) return;
-      readBack.updateFromFile(back.fd, readBackTo, to).catch((err: unknown) => {
-        readBackError ??= err;
-      });
-      readBackTo = to;
-    };
     let hashError: unknown = null;
     let checkpointError: unknown = null;
+    let readBackError: unknown = null;
+
+    // ---- read-back: sync, then re-read each chunk written before the sync and compare ----
+    type Held = { at: number; data: Uint8Array; ready: Promise<unknown> };
+    let held: Held[] = [];
+    /** Bytes in `held` (not yet in a sync batch), and in `held` or a batch (not yet released). */
+    let waitingBytes = 0;
+    let heldBytes = 0;
+    const scratch = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(1, st.size - offset)));
+    const release = (batch: Held[]) => {
+      for (const h of batch) {
+        heldBytes -= h.data.length;
+        pool?.give(h.data);
+      }
+    };
+    const compare = async (h: Held) => {
+      for (let done = 0; done < h.data.length; ) {
+        const part = Math.min(scratch.length, h.data.length - done);
+        let got = 0;
+        while (got < part) {
+          const { bytesRead } = await back.read(scratch, got, part - got, h.at + done + got);
+          if (bytesRead === 0) throw new Error(`the file ends at ${h.at + done + got}`);
+          got += bytesRead;
+        }
+        if (!scratch.subarray(0, part).equals(h.data.subarray(done, done + part))) throw new Error(`bytes at ${h.at + done} differ`);
+        done += part;
+      }
+    };
+    const syncAndCompare = async (batch: Held[], final: boolean) => {
+      try {
+        await Promise.all(batch.map((h) => h.ready));
+        w.check();
+        if (final) await out.sync();
+        else await out.datasync();
+        if (final) await job.beforeReadBack?.(c.dest, partial);
+        for (const h of batch) {
+          if (readBackError) break;
+          await compare(h).catch((err: unknown) => {
+            readBackError ??= err;
+          });
+        }
+      } finally {
+        release(batch);
+      }
+    };
+    const startSync = () => {
+      if (syncing || held.length === 0) return;
+      const batch = held;
+      held = [];
+      waitingBytes = 0;
+      syncing = syncAndCompare(batch, false)
+        .catch((err: unknown) => {
+          readBackError ??= err;
+        })
+        .finally(() => {
+          syncing = null;
+          if (waitingBytes >= readBackBytes) startSync();
+        });
+    };
+
     const checkpoint = async (at: number) => {
       // Ordered after every chunk before `at`: the hash and the writes of exactly [0, at).
       const hex = copyHash.mark();
@@ -501,18 +554,16 @@ async function copyOne(
       const sha = await hex;
       await flushed;
       w.check();
+      // The bytes before a checkpoint are re-read and re-hashed before a resume trusts them.
       journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, checkpoint: { offset: at, sha256: sha } };
-      // Journaled before the sync: a resume re-hashes the bytes up to the checkpoint anyway.
       await saveJournal(true);
-      await out.datasync();
-      readBackUpTo(at);
     };
 
     let pos = offset;
     let lastCheckpoint = offset;
     const interval = job.checkpointBytes ?? CHECKPOINT_BYTES;
-    // Without a pool: at most this much read but not yet written or hashed.
-    const unpooledLimit = chunkBytes * (inFlight + POOL_SPARE);
+    // Without a pool: at most this much read but not yet read back.
+    const unpooledLimit = chunkBytes * (inFlight + POOL_SPARE) + 2 * readBackBytes;
     const chunks = readAhead({
       source,
       path: c.src,
@@ -527,6 +578,7 @@ async function copyOne(
       w.check();
       if (hashError) throw hashError;
       if (checkpointError) throw checkpointError;
+      if (readBackError) break;
       const at = pos;
       pos += data.length;
       const hashed = copyHash.update(data);
@@ -534,7 +586,9 @@ async function copyOne(
         hashError ??= err;
       });
       const written = w.write(data, at);
-      if (pool) void Promise.allSettled([hashed, written]).then(() => pool.give(data));
+      held.push({ at, data, ready: Promise.allSettled([hashed, written]) });
+      waitingBytes += data.length;
+      heldBytes += data.length;
       tracker.add(data.length, true);
       if (checkpointing === null && pos - lastCheckpoint >= interval && pos < st.size) {
         lastCheckpoint = pos;
@@ -546,32 +600,39 @@ async function copyOne(
             checkpointing = null;
           });
       }
+      if (waitingBytes >= readBackBytes) startSync();
       // Room for the next chunk before asking for it: memory stays bounded.
-      if (pool) await pool.room(1);
-      else await Promise.all([w.below(unpooledLimit), copyHash.below(unpooledLimit)]);
+      for (;;) {
+        const full = pool ? pool.freeSlots === 0 : heldBytes > unpooledLimit;
+        if (!full || readBackError) break;
+        startSync();
+        if (syncing) await syncing;
+        else break;
+      }
     }
     await w.settled();
     w.check();
+    if (hashError) throw hashError;
     if (checkpointing) await checkpointing;
     if (checkpointError) throw checkpointError;
+    if (syncing) await syncing;
     const digest = await copyHash.digest();
-    await out.sync();
-    await out.close();
-    fh = null;
     const after = await source.stat(c.src);
     if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
       await rm(partial, { force: true });
       delete journal.started[c.dest];
       throw new EngineError('IO', `${c.src} changed on the share while it was being copied. Export again when nobody is writing to it.`);
     }
-
-    // ---- read back what is on disk (the part not yet read back while copying) ----
-    await job.beforeReadBack?.(c.dest, partial);
-    checkAborted(signal);
-    readBackUpTo(st.size);
-    const onDisk = await readBack.digest();
+    // ---- the final sync, then the last chunks are read back ----
+    const last = held;
+    held = [];
+    waitingBytes = 0;
+    if (!readBackError) await syncAndCompare(last, true);
+    else release(last);
+    await out.close();
+    fh = null;
     const size = (await back.stat()).size;
-    if (readBackError || onDisk !== digest || size !== st.size) {
+    if (readBackError || size !== st.size) {
       await rm(partial, { force: true });
       delete journal.started[c.dest];
       await saveJournal(true);
@@ -592,8 +653,9 @@ async function copyOne(
   } finally {
     if (writer) await writer.settled();
     if (checkpointing) await checkpointing;
-    // The workers stop before the read handle closes: its number must not be reused under them.
-    await Promise.all([copyHash.close(), readBack.close()]);
+    if (syncing) await syncing;
+    // The worker stops before any handle closes: a file number must not be reused under it.
+    await copyHash.close();
     await fh?.close().catch(() => {});
     await rd?.close().catch(() => {});
   }

@@ -67,20 +67,20 @@ export class InlineSha256 extends Pending implements Sha256Stream {
   private chain: Promise<unknown> = Promise.resolve();
   private buf: Buffer | null = null;
 
-  private then<T>(op: () => T | Promise<T>): Promise<T> {
+  private queue<T>(op: () => T | Promise<T>): Promise<T> {
     const p = this.chain.then(op);
     this.chain = p.catch(() => {});
     return p;
   }
 
   update(data: Uint8Array): Promise<void> {
-    return this.then(() => {
+    return this.queue(() => {
       this.hash.update(data);
     });
   }
 
   updateFromFile(fd: number, from: number, to: number): Promise<void> {
-    return this.then(async () => {
+    return this.queue(async () => {
       this.buf ??= Buffer.allocUnsafe(Math.min(FILE_READ_BYTES, Math.max(64 * 1024, to - from)));
       const buf = this.buf;
       for (let at = from; at < to; ) {
@@ -94,11 +94,11 @@ export class InlineSha256 extends Pending implements Sha256Stream {
   }
 
   mark(): Promise<string> {
-    return this.then(() => this.hash.copy().digest('hex'));
+    return this.queue(() => this.hash.copy().digest('hex'));
   }
 
   digest(): Promise<string> {
-    return this.then(() => {
+    return this.queue(() => {
       const hex = this.hash.digest('hex');
       this.hash = createHash('sha256');
       return hex;
@@ -106,7 +106,7 @@ export class InlineSha256 extends Pending implements Sha256Stream {
   }
 
   reset(): Promise<void> {
-    return this.then(() => {
+    return this.queue(() => {
       this.hash = createHash('sha256');
     });
   }
