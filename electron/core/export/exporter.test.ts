@@ -91,8 +91,6 @@ describe.each(MODES)('runExport through $name', (mode) => {
       chunkBytes: 256 * 1024,
       inFlight: 3,
       workerBytes: mode.workerBytes,
-      // Several read-back syncs per file (the files are 2–3 MiB).
-      readBackBytes: 512 * 1024,
       ...over,
     };
   }
@@ -204,18 +202,22 @@ describe.each(MODES)('runExport through $name', (mode) => {
   });
 
   it('notices when what is on disk differs from what was read (verification re-reads the destination)', async () => {
-    // Each copy is read back from disk once written and synced (before it gets its final name);
-    // the corruption lands in between, on this thread (small file) and with hashing workers.
+    // Each chunk of a copy is read back from disk once written (the file gets its final name only
+    // after that); the corruption lands in between, on this thread and with workers.
     for (const workerBytes of [undefined, 0]) {
-      let corrupted = 0;
+      let corrupted = false;
       const j = job({
         workerBytes,
-        beforeReadBack: (dest, file) => {
-          if (dest === 'model.safetensors' && !corrupted++) writeFileSync(file, bytes(3 * 1024 * 1024 + 17, 7));
+        beforeReadBack: (dest, file, position) => {
+          // Once a few chunks are on disk: every byte changes (same size).
+          if (dest === 'model.safetensors' && position >= 1024 * 1024 && !corrupted) {
+            corrupted = true;
+            writeFileSync(file, bytes(3 * 1024 * 1024 + 17, 7));
+          }
         },
       });
       await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/model\.safetensors .* does not match/) });
-      expect(corrupted).toBe(1);
+      expect(corrupted).toBe(true);
       await expectNothingLooksComplete();
       const r = await runExport(job({ workerBytes }));
       await expectCopiesEqualSource(r.path, j);
@@ -224,13 +226,21 @@ describe.each(MODES)('runExport through $name', (mode) => {
   });
 
   it('notices a copy cut short on disk after it was written', async () => {
+    const size = source.files.get('models/bert/big/optimizer.pt')?.data.length ?? 0;
+    expect(size).toBeGreaterThan(0);
+    let cut = false;
     const j = job({
       workerBytes: 0,
-      beforeReadBack: (dest, file) => {
-        if (dest === 'big/optimizer.pt') truncateSync(file, 1024 * 1024);
+      beforeReadBack: (dest, file, position) => {
+        // The last chunk was just written: take it away again before it is read back.
+        if (dest === 'big/optimizer.pt' && position + 256 * 1024 >= size) {
+          truncateSync(file, position + 10);
+          cut = true;
+        }
       },
     });
     await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/big\/optimizer\.pt .* does not match/) });
+    expect(cut).toBe(true);
     await expectNothingLooksComplete();
   });
 

@@ -48,10 +48,8 @@ export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const PROGRESS_EVERY_MS = 150;
 /** Files from this size are hashed in worker threads (smaller ones: starting a thread costs more). */
 export const WORKER_BYTES = 32 * 1024 * 1024;
-/** Pool buffers beyond the reads in flight and the chunks waiting to be read back: being written and hashed. */
-const POOL_SPARE = 4;
-/** About this much is written between the syncs after which written chunks are read back and compared. */
-export const READ_BACK_BYTES = 16 * 1024 * 1024;
+/** Pool buffers beyond the reads in flight: chunks being written, hashed and read back. */
+const POOL_SPARE = 6;
 
 export interface ExportJob {
   exportId: string;
@@ -79,10 +77,8 @@ export interface ExportJob {
   checkpointBytes?: number;
   /** Files from this size are hashed in worker threads (default WORKER_BYTES; tests use 0). */
   workerBytes?: number;
-  /** Bytes between the background syncs after which copied chunks are read back (default READ_BACK_BYTES). */
-  readBackBytes?: number;
-  /** For tests: called when a copied file was written and synced, before the rest of it is read back. */
-  beforeReadBack?: (dest: string, file: string) => void | Promise<void>;
+  /** For tests: called when a chunk of a copy was written, before it is read back from `file`. */
+  beforeReadBack?: (dest: string, file: string, position: number) => void | Promise<void>;
 }
 
 interface Journal {
@@ -403,11 +399,12 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
  * Copies one file into the staging folder (resuming it if it can), reads it back from disk and
  * compares; returns its sha256. For a large file the source reads into a small pool of recycled
  * buffers (several large reads in flight); each chunk is hashed in a worker thread and written in
- * the background at the same time. Every READ_BACK_BYTES or so the file is synced in the background,
- * and each chunk written before that sync is then read back from the file and compared byte for
- * byte with the chunk that was hashed — so what is on disk is exactly what the manifest's sha256
- * was computed over, without hashing the file a second time. Only then is the buffer reused. A
- * resumed file's kept part is re-read and re-hashed against its journaled checkpoint.
+ * the background at the same time; once written, a second worker reads the chunk's place in the
+ * file back (its own handle, its own buffer) and compares it byte for byte with the chunk that was
+ * hashed — so what is on disk is exactly what the manifest's sha256 was computed over, without
+ * hashing the file twice — and only then is the buffer reused. Every `checkpointBytes` the hash so
+ * far is journaled in the background; one fsync at the end comes before the file gets its name. A
+ * resumed file's kept part is re-read and re-hashed against its checkpoint.
  */
 async function copyOne(
   job: ExportJob,
@@ -442,17 +439,15 @@ async function copyOne(
   const chunkBytes = job.chunkBytes ?? CHUNK_BYTES;
   const inFlight = job.inFlight ?? READS_IN_FLIGHT;
   const workerFrom = job.workerBytes ?? WORKER_BYTES;
-  const readBackBytes = Math.max(chunkBytes, job.readBackBytes ?? READ_BACK_BYTES);
-  // Chunks waiting to be read back: up to two sync windows, on top of the reads in flight and the
-  // chunks being written and hashed.
-  const holdSlots = 2 * Math.ceil(readBackBytes / chunkBytes);
-  const pool = st.size >= workerFrom && source.stream ? new ChunkPool(chunkBytes, inFlight + POOL_SPARE + holdSlots) : null;
+  const pool = st.size >= workerFrom && source.stream ? new ChunkPool(chunkBytes, inFlight + POOL_SPARE) : null;
   const copyHash = sha256Stream(st.size, workerFrom, pool);
+  const readBack = sha256Stream(st.size, workerFrom, pool);
   let fh: FileHandle | null = null;
   let rd: FileHandle | null = null;
   let writer: WriteQueue | null = null;
   let checkpointing: Promise<void> | null = null;
-  let syncing: Promise<void> | null = null;
+  /** Each chunk until it was hashed and read back (oldest first). */
+  const outstanding: Array<{ bytes: number; done: Promise<unknown> }> = [];
   try {
     let offset = 0;
     const prior = journal.started[c.dest];
@@ -489,64 +484,6 @@ async function copyOne(
     let checkpointError: unknown = null;
     let readBackError: unknown = null;
 
-    // ---- read-back: sync, then re-read each chunk written before the sync and compare ----
-    type Held = { at: number; data: Uint8Array; ready: Promise<unknown> };
-    let held: Held[] = [];
-    /** Bytes in `held` (not yet in a sync batch), and in `held` or a batch (not yet released). */
-    let waitingBytes = 0;
-    let heldBytes = 0;
-    const scratch = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(1, st.size - offset)));
-    const release = (batch: Held[]) => {
-      for (const h of batch) {
-        heldBytes -= h.data.length;
-        pool?.give(h.data);
-      }
-    };
-    const compare = async (h: Held) => {
-      for (let done = 0; done < h.data.length; ) {
-        const part = Math.min(scratch.length, h.data.length - done);
-        let got = 0;
-        while (got < part) {
-          const { bytesRead } = await back.read(scratch, got, part - got, h.at + done + got);
-          if (bytesRead === 0) throw new Error(`the file ends at ${h.at + done + got}`);
-          got += bytesRead;
-        }
-        if (!scratch.subarray(0, part).equals(h.data.subarray(done, done + part))) throw new Error(`bytes at ${h.at + done} differ`);
-        done += part;
-      }
-    };
-    const syncAndCompare = async (batch: Held[], final: boolean) => {
-      try {
-        await Promise.all(batch.map((h) => h.ready));
-        w.check();
-        if (final) await out.sync();
-        else await out.datasync();
-        if (final) await job.beforeReadBack?.(c.dest, partial);
-        for (const h of batch) {
-          if (readBackError) break;
-          await compare(h).catch((err: unknown) => {
-            readBackError ??= err;
-          });
-        }
-      } finally {
-        release(batch);
-      }
-    };
-    const startSync = () => {
-      if (syncing || held.length === 0) return;
-      const batch = held;
-      held = [];
-      waitingBytes = 0;
-      syncing = syncAndCompare(batch, false)
-        .catch((err: unknown) => {
-          readBackError ??= err;
-        })
-        .finally(() => {
-          syncing = null;
-          if (waitingBytes >= readBackBytes) startSync();
-        });
-    };
-
     const checkpoint = async (at: number) => {
       // Ordered after every chunk before `at`: the hash and the writes of exactly [0, at).
       const hex = copyHash.mark();
@@ -555,15 +492,20 @@ async function copyOne(
       await flushed;
       w.check();
       // The bytes before a checkpoint are re-read and re-hashed before a resume trusts them.
+      // Not synced: a sync while writing stalls the writes about as long as the sync takes (ext4
+      // journal commits), so the data goes to disk once, in the final fsync (and by the kernel's own
+      // writeback for very large files). A checkpoint survives a killed process or a lost NAS; after
+      // a power cut the resume's re-hash finds the bytes that did not reach the disk and starts over.
       journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, checkpoint: { offset: at, sha256: sha } };
       await saveJournal(true);
     };
 
     let pos = offset;
     let lastCheckpoint = offset;
+    let outstandingBytes = 0;
     const interval = job.checkpointBytes ?? CHECKPOINT_BYTES;
-    // Without a pool: at most this much read but not yet read back.
-    const unpooledLimit = chunkBytes * (inFlight + POOL_SPARE) + 2 * readBackBytes;
+    // Without a pool: at most this much read but not yet hashed and read back.
+    const unpooledLimit = chunkBytes * (inFlight + POOL_SPARE);
     const chunks = readAhead({
       source,
       path: c.src,
@@ -585,10 +527,21 @@ async function copyOne(
       hashed.catch((err: unknown) => {
         hashError ??= err;
       });
-      const written = w.write(data, at);
-      held.push({ at, data, ready: Promise.allSettled([hashed, written]) });
-      waitingBytes += data.length;
-      heldBytes += data.length;
+      // Read back once written (writes complete in order, so the read-backs queue in order too).
+      const checked = w.write(data, at).then(async () => {
+        if (w.error || readBackError) return;
+        await job.beforeReadBack?.(c.dest, partial, at);
+        await readBack.compareWithFile(back.fd, at, data);
+      });
+      checked.catch((err: unknown) => {
+        readBackError ??= err;
+      });
+      const done = Promise.allSettled([hashed, checked]).then(() => {
+        outstandingBytes -= data.length;
+        pool?.give(data);
+      });
+      outstanding.push({ bytes: data.length, done });
+      outstandingBytes += data.length;
       tracker.add(data.length, true);
       if (checkpointing === null && pos - lastCheckpoint >= interval && pos < st.size) {
         lastCheckpoint = pos;
@@ -600,22 +553,16 @@ async function copyOne(
             checkpointing = null;
           });
       }
-      if (waitingBytes >= readBackBytes) startSync();
       // Room for the next chunk before asking for it: memory stays bounded.
-      for (;;) {
-        const full = pool ? pool.freeSlots === 0 : heldBytes > unpooledLimit;
-        if (!full || readBackError) break;
-        startSync();
-        if (syncing) await syncing;
-        else break;
-      }
+      if (pool) await pool.room(1);
+      else while (outstandingBytes > unpooledLimit && outstanding.length > 0) await outstanding.shift()?.done;
     }
-    await w.settled();
+    await Promise.all(outstanding.map((o) => o.done));
+    outstanding.length = 0;
     w.check();
     if (hashError) throw hashError;
     if (checkpointing) await checkpointing;
     if (checkpointError) throw checkpointError;
-    if (syncing) await syncing;
     const digest = await copyHash.digest();
     const after = await source.stat(c.src);
     if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
@@ -623,12 +570,7 @@ async function copyOne(
       delete journal.started[c.dest];
       throw new EngineError('IO', `${c.src} changed on the share while it was being copied. Export again when nobody is writing to it.`);
     }
-    // ---- the final sync, then the last chunks are read back ----
-    const last = held;
-    held = [];
-    waitingBytes = 0;
-    if (!readBackError) await syncAndCompare(last, true);
-    else release(last);
+    if (!readBackError) await out.sync();
     await out.close();
     fh = null;
     const size = (await back.stat()).size;
@@ -653,9 +595,9 @@ async function copyOne(
   } finally {
     if (writer) await writer.settled();
     if (checkpointing) await checkpointing;
-    if (syncing) await syncing;
-    // The worker stops before any handle closes: a file number must not be reused under it.
-    await copyHash.close();
+    await Promise.all(outstanding.map((o) => o.done));
+    // The workers stop before any handle closes: a file number must not be reused under them.
+    await Promise.all([copyHash.close(), readBack.close()]);
     await fh?.close().catch(() => {});
     await rd?.close().catch(() => {});
   }

@@ -6,6 +6,8 @@
 //    with is hashed where it lies (no copy); anything else is copied to the worker.
 //  - updateFromFile(fd, from, to): bytes read from an open local file (the verification re-read) —
 //    the worker reads them itself with large sequential reads, they never pass through this thread.
+//  - compareWithFile(fd, position, chunk): reads the chunk's place in a local file back and compares
+//    (a worker does it for pool chunks, reading with its own buffer).
 //  - mark(): the digest so far (resume checkpoints); digest(): the final one.
 import { createHash, type Hash } from 'node:crypto';
 import { read as fsRead } from 'node:fs';
@@ -21,6 +23,12 @@ export interface Sha256Stream {
   update(data: Uint8Array): Promise<void>;
   /** Adds bytes [from, to) of the open local file `fd`, read from the file. IO error if it is shorter. */
   updateFromFile(fd: number, from: number, to: number): Promise<void>;
+  /**
+   * Reads `data.length` bytes of the open local file `fd` at `position` and compares them with
+   * `data` (the hash is not touched): IO error if they differ or the file is shorter. A worker does
+   * it for chunks of its pool; other chunks are compared on this thread.
+   */
+  compareWithFile(fd: number, position: number, data: Uint8Array): Promise<void>;
   /** The digest of everything added so far; hashing goes on. */
   mark(): Promise<string>;
   /** The digest of everything added; afterwards the stream is empty again. */
@@ -36,6 +44,28 @@ export interface Sha256Stream {
 
 function shorter(at: number): EngineError {
   return new EngineError('IO', `The file on this computer ended early (at byte ${at}) while it was read back.`);
+}
+
+function differs(at: number): EngineError {
+  return new EngineError('IO', `The file on this computer differs from what was written (at byte ${at}) when read back.`);
+}
+
+function readAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => fsRead(fd, buf, offset, length, position, (err, bytes) => (err ? reject(err) : resolve(bytes))));
+}
+
+/** compareWithFile on this thread, through `scratch`. */
+async function compareHere(fd: number, position: number, data: Uint8Array, scratch: Buffer): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const part = Math.min(scratch.length, data.length - done);
+    for (let got = 0; got < part; ) {
+      const n = await readAt(fd, scratch, got, part - got, position + done + got);
+      if (n === 0) throw shorter(position + done + got);
+      got += n;
+    }
+    if (!scratch.subarray(0, part).equals(data.subarray(done, done + part))) throw differs(position + done);
+    done += part;
+  }
 }
 
 abstract class Pending {
@@ -85,11 +115,18 @@ export class InlineSha256 extends Pending implements Sha256Stream {
       const buf = this.buf;
       for (let at = from; at < to; ) {
         const want = Math.min(buf.length, to - at);
-        const n = await new Promise<number>((resolve, reject) => fsRead(fd, buf, 0, want, at, (err, bytes) => (err ? reject(err) : resolve(bytes))));
+        const n = await readAt(fd, buf, 0, want, at);
         if (n === 0) throw shorter(at);
         this.hash.update(buf.subarray(0, n));
         at += n;
       }
+    });
+  }
+
+  compareWithFile(fd: number, position: number, data: Uint8Array): Promise<void> {
+    return this.queue(async () => {
+      this.buf ??= Buffer.allocUnsafe(Math.min(FILE_READ_BYTES, Math.max(64 * 1024, data.length)));
+      await compareHere(fd, position, data, this.buf);
     });
   }
 
@@ -138,6 +175,20 @@ parentPort.on('message', (m) => {
         hash.update(buf.subarray(0, n));
         at += n;
       }
+    } else if (m.op === 'c') {
+      if (buf === null) buf = Buffer.allocUnsafe(workerData.readBytes);
+      for (let done = 0; done < m.len; ) {
+        const part = Math.min(buf.length, m.len - done);
+        for (let got = 0; got < part; ) {
+          const n = fs.readSync(m.fd, buf, got, part - got, m.at + done + got);
+          if (n === 0) throw Object.assign(new Error('short'), { code: 'SHORT', at: m.at + done + got });
+          got += n;
+        }
+        if (Buffer.compare(buf.subarray(0, part), pool.subarray(m.off + done, m.off + done + part)) !== 0) {
+          throw Object.assign(new Error('differs'), { code: 'DIFFERS', at: m.at + done });
+        }
+        done += part;
+      }
     } else if (m.op === 'm') return parentPort.postMessage({ id: m.id, hex: hash.copy().digest('hex') });
     else if (m.op === 'd') {
       const hex = hash.digest('hex');
@@ -173,7 +224,10 @@ export class WorkerSha256 extends Pending implements Sha256Stream {
       if (!w) return;
       this.waiting.delete(r.id);
       if (w.bytes) this.released(w.bytes);
-      if (r.error) w.reject(r.error.code === 'SHORT' ? shorter(r.error.at ?? 0) : new EngineError('IO', `Could not read a file back: ${r.error.message}`));
+      if (r.error) {
+        const { code, at = 0, message } = r.error;
+        w.reject(code === 'SHORT' ? shorter(at) : code === 'DIFFERS' ? differs(at) : new EngineError('IO', `Could not read a file back: ${message}`));
+      }
       else w.resolve(r);
     });
     const fail = (err: unknown) => this.failAll(err instanceof EngineError ? err : new EngineError('INTERNAL', `The hashing thread stopped: ${(err as Error)?.message ?? err}`));
@@ -217,6 +271,24 @@ export class WorkerSha256 extends Pending implements Sha256Stream {
   async updateFromFile(fd: number, from: number, to: number): Promise<void> {
     if (to <= from) return;
     await this.send({ op: 'f', fd, from, to });
+  }
+
+  private scratch: Buffer | null = null;
+  private local: Promise<unknown> = Promise.resolve();
+
+  async compareWithFile(fd: number, position: number, data: Uint8Array): Promise<void> {
+    if (data.length === 0) return;
+    if (this.pool?.owns(data)) {
+      await this.send({ op: 'c', fd, at: position, off: data.byteOffset, len: data.length }, data.length);
+      return;
+    }
+    // Not in the pool: on this thread, one at a time (they share the scratch buffer).
+    const p = this.local.then(() => {
+      this.scratch ??= Buffer.allocUnsafe(FILE_READ_BYTES);
+      return compareHere(fd, position, data, this.scratch);
+    });
+    this.local = p.catch(() => {});
+    await p;
   }
 
   async mark(): Promise<string> {
