@@ -154,6 +154,38 @@ describe.each([
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('compares chunks (in the pool or not) with their place in a file: equal, different, or past its end', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ms-compare-'));
+    const pool = new ChunkPool(1024 * 1024, 2);
+    const h = make(pool);
+    try {
+      const onDisk = randomBytes(2 * 1024 * 1024 + 3);
+      const file = path.join(dir, 'f.bin');
+      await writeFile(file, onDisk);
+      const fh = await open(file, 'r');
+      try {
+        const inPool = pool.take(1024 * 1024);
+        inPool.set(onDisk.subarray(1000, 1000 + inPool.length));
+        const outside = new Uint8Array(onDisk.subarray(5, 5 + 700_000));
+        await h.compareWithFile(fh.fd, 1000, inPool);
+        await h.compareWithFile(fh.fd, 5, outside);
+        inPool[inPool.length - 1] ^= 1;
+        await expect(h.compareWithFile(fh.fd, 1000, inPool)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/differs/) });
+        outside[0] ^= 1;
+        await expect(h.compareWithFile(fh.fd, 5, outside)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/differs .*at byte 5\)/) });
+        inPool.set(onDisk.subarray(onDisk.length - 10), 0);
+        await expect(h.compareWithFile(fh.fd, onDisk.length - 10, inPool)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/ended early/) });
+        // The hash is untouched by comparing.
+        expect(await h.digest()).toBe(sha(new Uint8Array(0)));
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await h.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('WorkerSha256', () => {
