@@ -350,12 +350,15 @@ async function exportVersion(): Promise<void> {
       }
     });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const out = await profiled('export', () => call<unknown>(engine, 'export.version', input));
     const t1 = performance.now();
+    // Every thread of this process (event loop, libuv pool, hashing workers).
+    const cpu = process.cpuUsage(cpu0);
     off();
     const order = Object.entries(phases).sort((a, b) => a[1] - b[1]);
     const phaseMs = Object.fromEntries(order.map(([name, at], i) => [name, Math.round((order[i + 1]?.[1] ?? t1) - at)]));
-    emit({ ms: t1 - t0, output: out, phaseMs });
+    emit({ ms: t1 - t0, output: out, phaseMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
   } finally {
     await engine.close();
   }

@@ -14,7 +14,10 @@ import type { ExportProgress, ExportResult, LibraryItem, Source } from '../../sh
 import { writeDemoLibrary } from '../core/demo/generate';
 import { createEngine } from '../core/engine';
 import type { Engine } from '../core/engine-api';
+import { ChunkPool } from '../core/export/chunk-pool';
 import { PARTIAL_SUFFIX, verifyBundle } from '../core/export/exporter';
+import { readAhead } from '../core/export/read-ahead';
+import { openSmbSource } from '../core/nas/smb-file-source';
 import { type SambaServer, startSamba } from './samba';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -286,5 +289,77 @@ describe('export over real Samba', () => {
     const denied = await engine.call('annotations.set', { itemId: item.id, versionLabel: v.label, kind: 'alias', value: 'production' });
     expect(denied).toMatchObject({ ok: false, error: { code: 'ACCESS_DENIED', message: expect.stringMatching(/^This share is read-only for modelshelf/) } });
     expect(await readdir(samba.sharePath('readonly'))).not.toContain('.modelshelf');
+  });
+
+  it('the SMB source streams the same bytes as it reads, at odd offsets and sizes, into recycled buffers', async () => {
+    const source = await openSmbSource({ host: samba.host, port: samba.port, share: 'models', user: samba.user, password: samba.password });
+    try {
+      expect(source.stream).toBeTypeOf('function');
+      const local = await readFile(path.join(samba.sharePath('models'), bigRel));
+      const M = 1024 * 1024;
+      for (const [offset, size, chunkBytes] of [
+        [0, 1, 4 * M],
+        [1, 4 * M + 3, 4 * M],
+        [3 * M - 7, 11 * M + 13, M + 5],
+        [BIG_BYTES - 5, BIG_BYTES, 4 * M],
+      ] as const) {
+        const pool = new ChunkPool(chunkBytes, 6);
+        const parts: Buffer[] = [];
+        for await (const c of readAhead({ source, path: bigRel, offset, size, signal: new AbortController().signal, chunkBytes, inFlight: 4, buffer: (n) => pool.take(n) })) {
+          expect(pool.owns(c)).toBe(true);
+          parts.push(Buffer.from(c));
+          pool.give(c);
+        }
+        const streamed = Buffer.concat(parts);
+        const read = Buffer.from(await source.read(bigRel, offset, size - offset));
+        expect(streamed.equals(local.subarray(offset, size)), `${offset}..${size}`).toBe(true);
+        expect(read.equals(streamed)).toBe(true);
+      }
+      // The whole file, as export reads it.
+      const h = createHash('sha256');
+      for await (const c of readAhead({ source, path: bigRel, offset: 0, size: BIG_BYTES, signal: new AbortController().signal })) h.update(c);
+      expect(h.digest('hex')).toBe(bigSha);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('a connection cut mid-stream fails the stream (never a short success), and an export cut that way leaves nothing that looks complete', async () => {
+    const source = await openSmbSource({ host: samba.host, port: samba.port, share: 'models', user: samba.user, password: samba.password, timeoutMs: 3000 });
+    let got = 0;
+    let down: Promise<void> | null = null;
+    try {
+      const run = (async () => {
+        for await (const c of readAhead({ source, path: bigRel, offset: 0, size: BIG_BYTES, signal: new AbortController().signal })) {
+          got += c.length;
+          if (got >= 32 * 1024 * 1024 && !down) down = samba.down({ hard: true });
+        }
+      })();
+      await expect(run).rejects.toMatchObject({ code: 'UNREACHABLE' });
+      expect(got).toBeLessThan(BIG_BYTES);
+    } finally {
+      await down;
+      await source.close().catch(() => {});
+      await samba.up();
+    }
+    // Through the engine: a fresh destination, the NAS killed while the file streams.
+    const v = await versionOf('big-model');
+    const dest = path.join(root, 'big-cut-fresh');
+    let cut: Promise<void> | null = null;
+    const off = engine.onEvent((e) => {
+      const p = e.payload as ExportProgress;
+      if (e.event === 'export.progress' && p.phase === 'copying' && p.bytesDone > 20 * 1024 * 1024 && !cut) cut = samba.down({ hard: true });
+    });
+    const failed = await exportVersion(v.id, dest);
+    off();
+    await cut;
+    expect(cut).not.toBeNull();
+    expect(failed).toMatchObject({ ok: false, error: { code: 'UNREACHABLE' } });
+    await expectNothingLooksComplete(dest, new Map([['model.safetensors', bigSha]]));
+    expect(await readdir(path.join(dest, `big-model-v1${PARTIAL_SUFFIX}`))).not.toContain('model.safetensors');
+    await samba.up();
+    const again = await exportVersion(v.id, dest);
+    expect(again.ok, JSON.stringify(again)).toBe(true);
+    expect(await sha256File(path.join((again as { value: ExportResult }).value.path, 'model.safetensors'))).toBe(bigSha);
   });
 });

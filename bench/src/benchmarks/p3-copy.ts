@@ -87,7 +87,8 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
       method = `engine export.version (input keys: ${shape.keys.join(', ')})`;
       engineCopy = async () => {
         const out = mkdtempSync(path.join(dest, 'export-'));
-        const r = await runChild<{ ms: number; output: { path?: string }; phaseMs: Record<string, number> }>('export-version', {
+        const smbd0 = env.smbdCpuMs();
+        const r = await runChild<{ ms: number; output: { path?: string }; phaseMs: Record<string, number>; cpuMs: number }>('export-version', {
           dataDir: mkdtempSync(path.join(ctx.workDir, 'p3-data-')),
           location: env.server.url('big'),
           password: env.server.password,
@@ -100,7 +101,8 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
         const file = findFile(r.result.output.path ?? out, path.basename(FILE));
         const sha = file ? await sha256File(file) : null;
         rmSync(out, { recursive: true, force: true });
-        return { ms: r.result.ms, sha256: sha, detail: { ...r.result.output, phaseMs: r.result.phaseMs } };
+        const smbdCpuMs = env.smbdCpuMs() - smbd0;
+        return { ms: r.result.ms, sha256: sha, detail: { ...r.result.output, phaseMs: r.result.phaseMs, cpuMs: r.result.cpuMs, smbdCpuMs } };
       };
     } else {
       const probe = (await runChild<CopyResult>('copy', { ...base, hash: false })).result;
@@ -124,12 +126,16 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
     rmSync(oursOut, { force: true });
 
     const ref: number[] = [];
+    const refCpu: Array<{ cpuMs: number; smbdCpuMs: number }> = [];
     const ours: number[] = [];
     const details: unknown[] = [];
     let verified = true;
     for (let i = 0; i < ctx.runs; i++) {
       const refRun = async () => {
-        ref.push((await timeCommand(env.smbclient, refArgs)).ms);
+        const smbd0 = env.smbdCpuMs();
+        const t = await timeCommand(env.smbclient, refArgs);
+        ref.push(t.ms);
+        refCpu.push({ cpuMs: t.cpuMs, smbdCpuMs: env.smbdCpuMs() - smbd0 });
         if (statSync(refOut).size !== size) throw new Error('smbclient wrote a file of the wrong size');
         rmSync(refOut, { force: true });
       };
@@ -173,6 +179,11 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
       ? `; export phases ${phaseKeys.map((k) => `${k} ${round(median(details.map((d) => (d as { phaseMs: Record<string, number> }).phaseMs[k] ?? 0)), 0)} ms`).join(', ')}`
       : '';
     const ok = verified && refSha === expected && oursDiskSha === expected;
+    // CPU (ms): on a loaded 2-core machine the time ratio follows the CPU each side needs.
+    const oursCpu = details.map((d) => d as { cpuMs?: number; smbdCpuMs?: number }).filter((d) => d.cpuMs !== undefined);
+    const cpuNote = oursCpu.length
+      ? `; CPU engine ${round(median(oursCpu.map((d) => d.cpuMs as number)), 0)} ms + smbd ${round(median(oursCpu.map((d) => d.smbdCpuMs ?? 0)), 0)} ms vs smbclient ${round(median(refCpu.map((c) => c.cpuMs)), 0)} ms + smbd ${round(median(refCpu.map((c) => c.smbdCpuMs)), 0)} ms`
+      : '';
     return [
       {
         id: 'P3',
@@ -182,7 +193,7 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
         ratio: round(ratio, 3),
         target: 'time ratio ≤ 1.0',
         status: !ok ? 'error' : ratio <= 1.0 ? 'pass' : 'miss',
-        note: `${mibps(oursMed)} MiB/s vs smbclient ${mibps(refMed)} MiB/s; client read only ${mibps(median(readOnly))} MiB/s (${check.result.api}; share.read segments ${mibps(median(readApiOnly))} MiB/s), read+write ${mibps(median(noHash))} MiB/s${phaseNote}; sha256 ${ok ? 'verified' : 'MISMATCH'}`,
+        note: `${mibps(oursMed)} MiB/s vs smbclient ${mibps(refMed)} MiB/s; client read only ${mibps(median(readOnly))} MiB/s (${check.result.api}; share.read segments ${mibps(median(readApiOnly))} MiB/s), read+write ${mibps(median(noHash))} MiB/s${phaseNote}${cpuNote}; sha256 ${ok ? 'verified' : 'MISMATCH'}`,
         details: {
           method,
           expectedSha256: expected,
@@ -197,6 +208,7 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
           hashMs: round(check.result.hashMs, 0),
           writeMs: round(check.result.writeMs, 0),
           pairedRatios: ours.map((o, i) => round(o / ref[i]!, 3)),
+          smbclientCpu: refCpu,
           runs: details,
           timing: 'engine: connect → last byte written (in the child, Node start-up excluded); smbclient: process start → exit',
           ...(profile ? { profile } : {}),

@@ -1,7 +1,7 @@
 // Child processes: the engine runs in a fresh Node process per measured run (clean heap, its own
 // maxRSS, optional --cpu-prof), and reference tools (smbclient) are timed as a person runs them.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Where run.mjs put the bundles (this file is bundled into them). */
@@ -75,10 +75,30 @@ export function runChild<T>(mode: string, args: unknown, opts: { nodeArgs?: stri
   });
 }
 
-/** Wall time of an external command; throws with its output when it fails. */
-export function timeCommand(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<{ ms: number; stdoutBytes: number; stdoutLines: number }> {
+/** CPU ms of this process's reaped children so far (Linux /proc; 0 elsewhere). */
+function reapedChildrenCpuMs(): number {
+  try {
+    const s = readFileSync('/proc/self/stat', 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * 10; // cutime + cstime, USER_HZ = 100
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Wall time of an external command, and its CPU time (user + system of the command and what it
+ * waited for, as reaped; meaningful when no other child of this process exits meanwhile). Throws
+ * with its output when it fails.
+ */
+export function timeCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<{ ms: number; cpuMs: number; stdoutBytes: number; stdoutLines: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const cpu0 = reapedChildrenCpuMs();
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
     let bytes = 0;
     let lines = 0;
@@ -94,7 +114,7 @@ export function timeCommand(cmd: string, args: string[], opts: { cwd?: string } 
     child.once('exit', (code) => {
       const ms = performance.now() - started;
       if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
-      else resolve({ ms, stdoutBytes: bytes, stdoutLines: lines });
+      else resolve({ ms, cpuMs: reapedChildrenCpuMs() - cpu0, stdoutBytes: bytes, stdoutLines: lines });
     });
   });
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,13 +43,20 @@ async function walk(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-describe('runExport', () => {
+// Every test runs twice: a source with read() only (hashing on this thread for these small files),
+// and a source with stream() as SMB has, with hashing workers and recycled pool buffers.
+const MODES = [
+  { name: 'read()', stream: false, workerBytes: undefined },
+  { name: 'stream() + pool + hashing worker', stream: true, workerBytes: 0 },
+] as const;
+
+describe.each(MODES)('runExport through $name', (mode) => {
   let dest: string;
   let source: ReturnType<typeof memorySource>;
 
   beforeEach(async () => {
     dest = await mkdtemp(path.join(os.tmpdir(), 'ms-export-'));
-    source = memorySource(SOURCE_FILES);
+    source = memorySource(SOURCE_FILES, { stream: mode.stream });
   });
   afterEach(async () => {
     await rm(dest, { recursive: true, force: true });
@@ -83,6 +90,7 @@ describe('runExport', () => {
       signal: new AbortController().signal,
       chunkBytes: 256 * 1024,
       inFlight: 3,
+      workerBytes: mode.workerBytes,
       ...over,
     };
   }
@@ -194,17 +202,67 @@ describe('runExport', () => {
   });
 
   it('notices when what is on disk differs from what was read (verification re-reads the destination)', async () => {
+    // Each chunk of a copy is read back from disk once written (the file gets its final name only
+    // after that); the corruption lands in between, on this thread and with workers.
+    for (const workerBytes of [undefined, 0]) {
+      let corrupted = false;
+      const j = job({
+        workerBytes,
+        beforeReadBack: (dest, file, position) => {
+          // Once a few chunks are on disk: every byte changes (same size).
+          if (dest === 'model.safetensors' && position >= 1024 * 1024 && !corrupted) {
+            corrupted = true;
+            writeFileSync(file, bytes(3 * 1024 * 1024 + 17, 7));
+          }
+        },
+      });
+      await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/model\.safetensors .* does not match/) });
+      expect(corrupted).toBe(true);
+      await expectNothingLooksComplete();
+      const r = await runExport(job({ workerBytes }));
+      await expectCopiesEqualSource(r.path, j);
+      await rm(r.path, { recursive: true });
+    }
+  });
+
+  it('notices a copy cut short on disk after it was written', async () => {
+    const size = source.files.get('models/bert/big/optimizer.pt')?.data.length ?? 0;
+    expect(size).toBeGreaterThan(0);
+    let cut = false;
+    const j = job({
+      workerBytes: 0,
+      beforeReadBack: (dest, file, position) => {
+        // The last chunk was just written: take it away again before it is read back.
+        if (dest === 'big/optimizer.pt' && position + 256 * 1024 >= size) {
+          truncateSync(file, position + 10);
+          cut = true;
+        }
+      },
+    });
+    await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/big\/optimizer\.pt .* does not match/) });
+    expect(cut).toBe(true);
+    await expectNothingLooksComplete();
+  });
+
+  it('a copied file that is changed on disk before the final check fails verification', async () => {
+    // A copy resumed as finished is read back in the verifying phase.
+    const controller = new AbortController();
+    const first = job({ fileConcurrency: 1, onProgress: (p) => p.filesDone >= 2 && controller.abort(), signal: controller.signal });
+    await expect(runExport(first)).rejects.toMatchObject({ code: 'CANCELLED' });
+    const journal = JSON.parse(await readFile(path.join(dest, `bert-2${PARTIAL_SUFFIX}`, '.modelshelf-export.json'), 'utf8')) as { done: Record<string, unknown> };
+    const finished = Object.keys(journal.done).filter((rel) => !rel.endsWith('empty.bin'));
+    expect(finished.length).toBeGreaterThan(0);
     let corrupted = false;
     const j = job({
       onProgress: (p) => {
         if (p.phase === 'verifying' && !corrupted) {
           corrupted = true;
-          const staging = path.join(dest, `bert-2${PARTIAL_SUFFIX}`, 'model.safetensors');
-          writeFileSync(staging, bytes(3 * 1024 * 1024 + 17, 7));
+          writeFileSync(path.join(dest, `bert-2${PARTIAL_SUFFIX}`, ...(finished[0] as string).split('/')), 'x');
         }
       },
     });
-    await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/model\.safetensors .* does not match/) });
+    await expect(runExport(j)).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/does not match/) });
+    expect(corrupted).toBe(true);
     await expectNothingLooksComplete();
     const r = await runExport(job());
     await expectCopiesEqualSource(r.path, j);

@@ -2,17 +2,18 @@
 // every byte on the way, then re-reads what was written and compares before anything gets its
 // final name. The rules that keep an export honest:
 //  - Nothing looks finished before it is: the bundle is built in "<name>.modelshelf-partial", each
-//    file in it as "<file>.partial" until its last byte is written and synced; the folder is
-//    renamed to its final name only after every file was verified and MANIFEST.sha256 written.
+//    file in it as "<file>.partial" until its last byte is written, synced, read back from disk and
+//    found equal to the bytes that were hashed (see copyOne); the folder is renamed to its final
+//    name only after every file was verified and MANIFEST.sha256 written.
 //  - An interrupted export resumes: a journal in the partial folder records finished files (with
-//    their hash and the source's size and time) and, every 64 MiB, a synced checkpoint of the file
-//    being copied. A rerun keeps what still matches and continues; anything else is copied again.
-//    A zip is simply restarted.
+//    their hash and the source's size and time) and, every 64 MiB, a checkpoint (offset and hash) of
+//    the file being copied. A rerun re-reads and re-hashes the bytes before the checkpoint, keeps
+//    what still matches and continues; anything else is copied again. A zip is simply restarted.
 //  - Nothing is written outside the chosen folder: names are sanitised (safe-path.ts), folders are
 //    created segment by segment and never through a link, files are opened without following links.
 //  - No surprises: free space is checked before the first byte, and an existing bundle is replaced
 //    only when the caller said so.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, type WriteStream } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, readFile, realpath, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,13 +36,20 @@ import {
   takeLock,
   writeFileAtomic,
 } from './local-fs';
+import { ChunkPool } from './chunk-pool';
+import { sha256Stream } from './hasher';
 import { type BundlePlan, MANIFEST_NAME, type PlannedCopy } from './plan';
-import { CHUNK_BYTES, cancelled, readAhead } from './read-ahead';
+import { CHUNK_BYTES, cancelled, READS_IN_FLIGHT, readAhead } from './read-ahead';
+import { WriteQueue } from './write-queue';
 
 export const PARTIAL_SUFFIX = '.modelshelf-partial';
 const JOURNAL = '.modelshelf-export.json';
 export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const PROGRESS_EVERY_MS = 150;
+/** Files from this size are hashed in worker threads (smaller ones: starting a thread costs more). */
+export const WORKER_BYTES = 32 * 1024 * 1024;
+/** Pool buffers beyond the reads in flight: chunks being written, hashed and read back. */
+const POOL_SPARE = 6;
 
 export interface ExportJob {
   exportId: string;
@@ -65,8 +73,12 @@ export interface ExportJob {
   inFlight?: number;
   /** For tests: zip64 records even for small archives. */
   forceZip64?: boolean;
-  /** Bytes between synced resume checkpoints (default CHECKPOINT_BYTES). */
+  /** Bytes between resume checkpoints (default CHECKPOINT_BYTES). */
   checkpointBytes?: number;
+  /** Files from this size are hashed in worker threads (default WORKER_BYTES; tests use 0). */
+  workerBytes?: number;
+  /** For tests: called when a chunk of a copy was written, before it is read back from `file`. */
+  beforeReadBack?: (dest: string, file: string, position: number) => void | Promise<void>;
 }
 
 interface Journal {
@@ -122,6 +134,27 @@ function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** sha256 of a local file (a worker thread from `workerFrom` bytes); null if it cannot be read. */
+async function hashLocalFileWith(file: string, workerFrom: number): Promise<string | null> {
+  const fh = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)).catch(() => null);
+  if (!fh) return null;
+  try {
+    const { size } = await fh.stat();
+    if (size < workerFrom) return await hashLocalFile(file);
+    const h = sha256Stream(size, workerFrom);
+    try {
+      await h.updateFromFile(fh.fd, 0, size);
+      return await h.digest();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
+  }
+}
+
 function checkAborted(signal: AbortSignal): void {
   if (signal.aborted) throw cancelled();
 }
@@ -141,14 +174,6 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   if (failure !== null) throw (failure as { err: unknown }).err;
-}
-
-async function writeAll(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
 }
 
 /** `<manifest>`: one "sha256  path" line per file, sorted by path (sha256sum -c reads it). */
@@ -271,14 +296,21 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
   if (stale) await rm(staging, { recursive: true, force: true });
   await ensureDirInside(parent, path.basename(staging));
   let lastSave = 0;
-  const saveJournal = async (force: boolean) => {
-    if (!force && Date.now() - lastSave < 500) return;
+  // One save at a time, each writing the journal as it is when its turn comes: several files (and
+  // their background checkpoints) save it, and an older state must never land after a newer one.
+  let saving: Promise<void> = Promise.resolve();
+  const saveJournal = (force: boolean): Promise<void> => {
+    if (!force && Date.now() - lastSave < 500) return Promise.resolve();
     lastSave = Date.now();
-    await writeFileAtomic(journalPath, new TextEncoder().encode(JSON.stringify(journal)));
+    const p = saving.then(() => writeFileAtomic(journalPath, new TextEncoder().encode(JSON.stringify(journal))));
+    saving = p.catch(() => {});
+    return p;
   };
   await saveJournal(true);
 
   const hashes = new Map<string, string>();
+  /** Copied files already read back from disk and checked (copyOne does it once a file is synced). */
+  const readBack = new Set<string>();
   let resumedBytes = 0;
   tracker.phase = 'copying';
   tracker.emit(true);
@@ -292,6 +324,7 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
       try {
         const r = await copyOne(job, stop.signal, c, staging, journal, saveJournal, tracker);
         hashes.set(c.dest, r.sha256);
+        if (r.verified) readBack.add(c.dest);
         resumedBytes += r.resumed;
       } catch (err) {
         stop.abort();
@@ -311,7 +344,7 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
     }
     await saveJournal(true);
 
-    // ---- verify: read back everything that was written ----
+    // ---- verify: read back everything that was written (copies were read back as they finished) ----
     tracker.phase = 'verifying';
     tracker.bytesDone = 0;
     tracker.filesDone = 0;
@@ -320,8 +353,13 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
     for (const [rel, want] of hashes) {
       checkAborted(signal);
       tracker.currentFile = rel;
+      if (readBack.has(rel)) {
+        tracker.filesDone++;
+        tracker.add(sizes.get(rel) ?? 0, false);
+        continue;
+      }
       const abs = path.join(staging, ...rel.split('/'));
-      const got = await hashLocalFile(abs);
+      const got = await hashLocalFileWith(abs, job.workerBytes ?? WORKER_BYTES);
       if (got !== want) {
         await rm(abs, { force: true });
         delete journal.done[rel];
@@ -340,6 +378,7 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
     tracker.emit(true);
     const manifest = new TextEncoder().encode(manifestText(hashes));
     await writeFileAtomic(path.join(staging, MANIFEST_NAME), manifest);
+    await saving;
     await rm(journalPath, { force: true });
     await fsyncPath(staging);
     checkAborted(signal);
@@ -356,7 +395,17 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
   }
 }
 
-/** Copies one file into the staging folder (resuming it if it can); returns its sha256. */
+/**
+ * Copies one file into the staging folder (resuming it if it can), reads it back from disk and
+ * compares; returns its sha256. For a large file the source reads into a small pool of recycled
+ * buffers (several large reads in flight); each chunk is hashed in a worker thread and written in
+ * the background at the same time; once written, a second worker reads the chunk's place in the
+ * file back (its own handle, its own buffer) and compares it byte for byte with the chunk that was
+ * hashed — so what is on disk is exactly what the manifest's sha256 was computed over, without
+ * hashing the file twice — and only then is the buffer reused. Every `checkpointBytes` the hash so
+ * far is journaled in the background; one fsync at the end comes before the file gets its name. A
+ * resumed file's kept part is re-read and re-hashed against its checkpoint.
+ */
 async function copyOne(
   job: ExportJob,
   signal: AbortSignal,
@@ -365,7 +414,7 @@ async function copyOne(
   journal: Journal,
   saveJournal: (force: boolean) => Promise<void>,
   tracker: Tracker,
-): Promise<{ sha256: string; resumed: number }> {
+): Promise<{ sha256: string; resumed: number; verified: boolean }> {
   const { source } = job;
   const abs = path.join(staging, ...c.dest.split('/'));
   const dir = c.dest.includes('/') ? c.dest.slice(0, c.dest.lastIndexOf('/')) : '';
@@ -381,94 +430,177 @@ async function copyOne(
     if (have?.isFile() && have.size === st.size) {
       tracker.filesDone++;
       tracker.add(st.size, false);
-      return { sha256: done.sha256, resumed: st.size };
+      return { sha256: done.sha256, resumed: st.size, verified: false };
     }
   }
   delete journal.done[c.dest];
 
   const partial = `${abs}.partial`;
-  let hash: Hash = createHash('sha256');
-  let offset = 0;
-  const prior = journal.started[c.dest];
-  if (prior?.checkpoint && prior.src === c.src && prior.size === st.size && prior.mtimeMs === st.mtimeMs) {
-    const have = await lstat(partial).catch(() => null);
-    if (have?.isFile() && !have.isSymbolicLink() && have.size >= prior.checkpoint.offset) {
-      // Trust the bytes up to the last synced checkpoint only if they still hash the same.
-      const h = createHash('sha256');
-      const fh = await open(partial, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-      try {
-        const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
-        for (let at = 0; at < prior.checkpoint.offset; ) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, prior.checkpoint.offset - at), at);
-          if (bytesRead === 0) break;
-          h.update(buf.subarray(0, bytesRead));
-          at += bytesRead;
-        }
-      } finally {
-        await fh.close();
-      }
-      if (h.copy().digest('hex') === prior.checkpoint.sha256) {
-        hash = h;
-        offset = prior.checkpoint.offset;
-      }
-    }
-  }
-  journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, ...(offset > 0 && prior?.checkpoint ? { checkpoint: prior.checkpoint } : {}) };
-  if (offset > 0) tracker.add(offset, false);
-
-  const fh = await openForWrite(partial, offset > 0);
-  // One write in flight while the next chunk is hashed: the disk and the CPU work at the same time.
-  // It settles to an error value (never rejects unobserved) and is always awaited before closing.
-  let writing: Promise<EngineError | null> | null = null;
-  const settle = async () => {
-    const err = writing ? await writing : null;
-    writing = null;
-    if (err) throw err;
-  };
+  const chunkBytes = job.chunkBytes ?? CHUNK_BYTES;
+  const inFlight = job.inFlight ?? READS_IN_FLIGHT;
+  const workerFrom = job.workerBytes ?? WORKER_BYTES;
+  const pool = st.size >= workerFrom && source.stream ? new ChunkPool(chunkBytes, inFlight + POOL_SPARE) : null;
+  const copyHash = sha256Stream(st.size, workerFrom, pool);
+  const readBack = sha256Stream(st.size, workerFrom, pool);
+  let fh: FileHandle | null = null;
+  let rd: FileHandle | null = null;
+  let writer: WriteQueue | null = null;
+  let checkpointing: Promise<void> | null = null;
+  /** Each chunk until it was hashed and read back (oldest first). */
+  const outstanding: Array<{ bytes: number; done: Promise<unknown> }> = [];
   try {
-    await fh.truncate(offset);
-    let pos = offset;
-    let sinceCheckpoint = 0;
-    for await (const data of readAhead({ source, path: c.src, offset, size: st.size, signal, chunkBytes: job.chunkBytes, inFlight: job.inFlight })) {
-      hash.update(data);
-      await settle();
-      writing = writeAll(fh, data, pos).then(
-        () => null,
-        (err: unknown) => destinationError(err, partial),
-      );
-      pos += data.length;
-      sinceCheckpoint += data.length;
-      tracker.add(data.length, true);
-      if (sinceCheckpoint >= (job.checkpointBytes ?? CHECKPOINT_BYTES) && pos < st.size) {
-        sinceCheckpoint = 0;
-        await settle();
-        await fh.sync();
-        journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, checkpoint: { offset: pos, sha256: hash.copy().digest('hex') } };
-        await saveJournal(true);
+    let offset = 0;
+    const prior = journal.started[c.dest];
+    if (prior?.checkpoint && prior.src === c.src && prior.size === st.size && prior.mtimeMs === st.mtimeMs) {
+      const have = await lstat(partial).catch(() => null);
+      if (have?.isFile() && !have.isSymbolicLink() && have.size >= prior.checkpoint.offset) {
+        // Trust the bytes up to the last checkpoint only if they still hash the same (re-read from disk).
+        const pre = await open(partial, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+        const same = await copyHash
+          .updateFromFile(pre.fd, 0, prior.checkpoint.offset)
+          .then(() => copyHash.mark())
+          .then(
+            (hex) => hex === prior.checkpoint?.sha256,
+            () => false,
+          )
+          .finally(() => pre.close());
+        if (same) offset = prior.checkpoint.offset;
+        else await copyHash.reset();
       }
     }
-    await settle();
-    await fh.sync();
-  } finally {
-    if (writing) await writing;
-    await fh.close();
-  }
-  const after = await source.stat(c.src);
-  if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
-    await rm(partial, { force: true });
+    journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, ...(offset > 0 && prior?.checkpoint ? { checkpoint: prior.checkpoint } : {}) };
+    if (offset > 0) tracker.add(offset, false);
+
+    fh = await openForWrite(partial, offset > 0);
+    await fh.truncate(offset);
+    rd = await open(partial, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)).catch((err) => {
+      throw destinationError(err, partial);
+    });
+    const out = fh;
+    const back = rd;
+    const w = new WriteQueue(out, partial);
+    writer = w;
+    let hashError: unknown = null;
+    let checkpointError: unknown = null;
+    let readBackError: unknown = null;
+
+    const checkpoint = async (at: number) => {
+      // Ordered after every chunk before `at`: the hash and the writes of exactly [0, at).
+      const hex = copyHash.mark();
+      const flushed = w.settled();
+      const sha = await hex;
+      await flushed;
+      w.check();
+      // The bytes before a checkpoint are re-read and re-hashed before a resume trusts them.
+      // Not synced: a sync while writing stalls the writes about as long as the sync takes (ext4
+      // journal commits), so the data goes to disk once, in the final fsync (and by the kernel's own
+      // writeback for very large files). A checkpoint survives a killed process or a lost NAS; after
+      // a power cut the resume's re-hash finds the bytes that did not reach the disk and starts over.
+      journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, checkpoint: { offset: at, sha256: sha } };
+      await saveJournal(true);
+    };
+
+    let pos = offset;
+    let lastCheckpoint = offset;
+    let outstandingBytes = 0;
+    const interval = job.checkpointBytes ?? CHECKPOINT_BYTES;
+    // Without a pool: at most this much read but not yet hashed and read back.
+    const unpooledLimit = chunkBytes * (inFlight + POOL_SPARE);
+    const chunks = readAhead({
+      source,
+      path: c.src,
+      offset,
+      size: st.size,
+      signal,
+      chunkBytes,
+      inFlight,
+      ...(pool ? { buffer: (n: number) => pool.take(n) } : {}),
+    });
+    for await (const data of chunks) {
+      w.check();
+      if (hashError) throw hashError;
+      if (checkpointError) throw checkpointError;
+      if (readBackError) break;
+      const at = pos;
+      pos += data.length;
+      const hashed = copyHash.update(data);
+      hashed.catch((err: unknown) => {
+        hashError ??= err;
+      });
+      // Read back once written (writes complete in order, so the read-backs queue in order too).
+      const checked = w.write(data, at).then(async () => {
+        if (w.error || readBackError) return;
+        await job.beforeReadBack?.(c.dest, partial, at);
+        await readBack.compareWithFile(back.fd, at, data);
+      });
+      checked.catch((err: unknown) => {
+        readBackError ??= err;
+      });
+      const done = Promise.allSettled([hashed, checked]).then(() => {
+        outstandingBytes -= data.length;
+        pool?.give(data);
+      });
+      outstanding.push({ bytes: data.length, done });
+      outstandingBytes += data.length;
+      tracker.add(data.length, true);
+      if (checkpointing === null && pos - lastCheckpoint >= interval && pos < st.size) {
+        lastCheckpoint = pos;
+        checkpointing = checkpoint(pos)
+          .catch((err: unknown) => {
+            checkpointError ??= err;
+          })
+          .finally(() => {
+            checkpointing = null;
+          });
+      }
+      // Room for the next chunk before asking for it: memory stays bounded.
+      if (pool) await pool.room(1);
+      else while (outstandingBytes > unpooledLimit && outstanding.length > 0) await outstanding.shift()?.done;
+    }
+    await Promise.all(outstanding.map((o) => o.done));
+    outstanding.length = 0;
+    w.check();
+    if (hashError) throw hashError;
+    if (checkpointing) await checkpointing;
+    if (checkpointError) throw checkpointError;
+    const digest = await copyHash.digest();
+    const after = await source.stat(c.src);
+    if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
+      await rm(partial, { force: true });
+      delete journal.started[c.dest];
+      throw new EngineError('IO', `${c.src} changed on the share while it was being copied. Export again when nobody is writing to it.`);
+    }
+    if (!readBackError) await out.sync();
+    await out.close();
+    fh = null;
+    const size = (await back.stat()).size;
+    if (readBackError || size !== st.size) {
+      await rm(partial, { force: true });
+      delete journal.started[c.dest];
+      await saveJournal(true);
+      throw new EngineError(
+        'IO',
+        `The copy of ${c.dest} on this computer does not match what was read from the share (the disk may be failing). It was removed.`,
+      );
+    }
+    await rename(partial, abs).catch((err) => {
+      throw destinationError(err, abs);
+    });
     delete journal.started[c.dest];
-    throw new EngineError('IO', `${c.src} changed on the share while it was being copied. Export again when nobody is writing to it.`);
+    journal.done[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, sha256: digest };
+    tracker.filesDone++;
+    tracker.emit();
+    await saveJournal(false);
+    return { sha256: digest, resumed: offset, verified: true };
+  } finally {
+    if (writer) await writer.settled();
+    if (checkpointing) await checkpointing;
+    await Promise.all(outstanding.map((o) => o.done));
+    // The workers stop before any handle closes: a file number must not be reused under them.
+    await Promise.all([copyHash.close(), readBack.close()]);
+    await fh?.close().catch(() => {});
+    await rd?.close().catch(() => {});
   }
-  await rename(partial, abs).catch((err) => {
-    throw destinationError(err, abs);
-  });
-  const digest = hash.digest('hex');
-  delete journal.started[c.dest];
-  journal.done[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, sha256: digest };
-  tracker.filesDone++;
-  tracker.emit();
-  await saveJournal(false);
-  return { sha256: digest, resumed: offset };
 }
 
 // ---- zip ----

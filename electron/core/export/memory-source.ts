@@ -8,6 +8,8 @@ export interface MemorySourceOptions {
   readOnly?: boolean;
   /** Leave out writeFile/rename/remove/mkdir (a source kind that cannot write). */
   noWriteSupport?: boolean;
+  /** Offer stream() (as the SMB source does), reading into the caller's buffers when it gives them. */
+  stream?: boolean;
   label?: string;
 }
 
@@ -109,6 +111,26 @@ export function memorySource(initial: Record<string, Uint8Array | string> = {}, 
     async close() {},
     readOnly: opts.readOnly ?? false,
   };
+  if (opts.stream) {
+    source.stream = async function* (p, offset, end, o = {}) {
+      const n = norm(p);
+      const chunk = Math.max(1, o.chunkBytes ?? 1024 * 1024);
+      for (let at = offset; at < end; ) {
+        const f = files.get(n);
+        if (!f) throw new EngineError('NOT_FOUND', `${n} does not exist.`);
+        const len = Math.min(chunk, end - at, f.data.length - at);
+        if (len <= 0) return; // shorter than asked: the caller notices
+        if (source.beforeRead) await source.beforeRead(n, at, len);
+        count();
+        if (counters.bytesRead + len > failAfter) throw failError;
+        const buf = o.buffer ? o.buffer(len).subarray(0, len) : new Uint8Array(len);
+        buf.set(f.data.subarray(at, at + len));
+        counters.bytesRead += len;
+        at += len;
+        yield buf;
+      }
+    };
+  }
   if (!opts.noWriteSupport) {
     Object.assign(source, {
       async writeFile(p: string, data: Uint8Array, o: { overwrite: boolean }) {

@@ -39,6 +39,14 @@ export interface FileSource {
   stat(path: string): Promise<FileEntry>;
   /** Up to `length` bytes from `offset` (fewer only at end of file). */
   read(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional bulk read for copies: the bytes of [offset, end) in order, in chunks, with several large
+   * reads in flight. Each chunk is read into `buffer(size)` when given (the caller owns that buffer
+   * and may recycle it once it is done with the chunk), else into a fresh buffer. The stream may end
+   * early if the file is shorter than `end`; callers check the total. Stopping the iteration (break,
+   * return) or aborting `signal` ends the reads.
+   */
+  stream?(path: string, offset: number, end: number, opts?: StreamReadOptions): AsyncIterable<Uint8Array>;
   counters(): SourceCounters;
   close(): Promise<void>;
 
@@ -57,6 +65,16 @@ export interface FileSource {
    * kind 'overflow' means changes were lost: rescan `path` (a folder).
    */
   watch?(dir: string, onChange: (change: SourceChange) => void): Promise<() => Promise<void>>;
+}
+
+export interface StreamReadOptions {
+  signal?: AbortSignal;
+  /** Bytes per read (the source may use less, e.g. its server's maximum). */
+  chunkBytes?: number;
+  /** Reads in flight. */
+  parallel?: number;
+  /** Where each chunk is read: a buffer of at least `size` bytes that nothing else uses meanwhile. */
+  buffer?: (size: number) => Uint8Array;
 }
 
 export interface SourceChange {

@@ -183,3 +183,51 @@ describe.each(['native', 'poll'] as const)('local watch (%s)', (mode) => {
     await stop();
   });
 });
+
+describe('local stream', () => {
+  test('gives the same bytes as read() at odd offsets and sizes, into the buffers it is given', async () => {
+    const data = Buffer.alloc(3 * 65536 + 77);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 9)) & 0xff;
+    await writeFile(path.join(root, 'f.bin'), data);
+    for (const [offset, end, chunkBytes] of [
+      [0, data.length, 65536],
+      [1, 65537, 4096],
+      [65535, data.length, 65536 + 3],
+      [100, 101, 65536],
+      [5, 5, 65536],
+    ] as const) {
+      const given: Uint8Array[] = [];
+      const parts: Buffer[] = [];
+      for await (const c of src.stream!('f.bin', offset, end, {
+        chunkBytes,
+        parallel: 3,
+        buffer: (n) => {
+          const b = new Uint8Array(n + 10);
+          given.push(b);
+          return b;
+        },
+      })) {
+        expect(given.some((g) => g.buffer === c.buffer)).toBe(true);
+        parts.push(Buffer.from(c));
+      }
+      const streamed = Buffer.concat(parts);
+      expect(streamed.equals(data.subarray(offset, end)), `${offset}..${end}`).toBe(true);
+      expect(Buffer.from(await src.read('f.bin', offset, end - offset)).equals(streamed)).toBe(true);
+    }
+  });
+
+  test('ends early for a file shorter than asked, stops on a cancel, and maps errors', async () => {
+    await writeFile(path.join(root, 'short.bin'), Buffer.alloc(1000, 1));
+    let total = 0;
+    for await (const c of src.stream!('short.bin', 0, 5000, { chunkBytes: 300 })) total += c.length;
+    expect(total).toBe(1000);
+    const controller = new AbortController();
+    const run = (async () => {
+      for await (const _ of src.stream!('short.bin', 0, 1000, { chunkBytes: 100, signal: controller.signal })) controller.abort();
+    })();
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect((async () => {
+      for await (const _ of src.stream!('missing.bin', 0, 10)) void _;
+    })()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

@@ -145,6 +145,55 @@ export async function openLocalSource(rootPath: string, opts: LocalSourceOptions
       }
     },
 
+    /** One handle, `parallel` positioned reads in flight, each into the caller's buffer when given. */
+    async *stream(p, offset, end, opts = {}) {
+      if (end <= offset) return;
+      const chunk = Math.max(1, opts.chunkBytes ?? 4 * 1024 * 1024);
+      const parallel = Math.max(1, opts.parallel ?? 4);
+      let fh: Awaited<ReturnType<typeof open>> | undefined;
+      const pending: Array<Promise<Uint8Array>> = [];
+      try {
+        fh = await open(abs(p), constants.O_RDONLY);
+        const file = fh;
+        let next = offset;
+        const issue = () => {
+          while (pending.length < parallel && next < end) {
+            const at = next;
+            const len = Math.min(chunk, end - at);
+            next += len;
+            const buf = opts.buffer ? opts.buffer(len).subarray(0, len) : new Uint8Array(len);
+            const read = (async () => {
+              count();
+              let got = 0;
+              while (got < len) {
+                const { bytesRead } = await file.read(buf, got, len - got, at + got);
+                if (bytesRead === 0) break; // end of file: the caller sees the short total
+                got += bytesRead;
+              }
+              counters.bytesRead += got;
+              return buf.subarray(0, got);
+            })();
+            read.catch(() => {}); // seen when its turn comes
+            pending.push(read);
+          }
+        };
+        issue();
+        while (pending.length > 0) {
+          if (opts.signal?.aborted) throw new EngineError('CANCELLED', `Reading ${abs(p)} was cancelled.`);
+          const data = await (pending.shift() as Promise<Uint8Array>);
+          if (data.length === 0) return;
+          issue();
+          yield data;
+        }
+      } catch (err) {
+        throw err instanceof EngineError ? err : mapFsError(err, abs(p));
+      } finally {
+        // Reads still in flight finish before the handle closes.
+        await Promise.allSettled(pending);
+        await fh?.close();
+      }
+    },
+
     async writeFile(p, data, { overwrite }) {
       const target = nonRoot(p, 'write over');
       const tmp = tempName(target);

@@ -1,6 +1,13 @@
 // A FileSource over one SMB share (optionally a folder inside it), through our own SMB client.
 import { EngineError } from '../errors';
-import { checkRelativePath, type FileEntry, type FileSource, type SourceChange, type SourceCounters } from './file-source';
+import {
+  checkRelativePath,
+  type FileEntry,
+  type FileSource,
+  type SourceChange,
+  type SourceCounters,
+  type StreamReadOptions,
+} from './file-source';
 import { connectSmb, type SmbClient, type SmbShare } from './smb';
 import { Access } from './smb/constants';
 
@@ -50,6 +57,23 @@ class SmbFileSource implements FileSource {
 
   async read(path: string, offset: number, length: number): Promise<Uint8Array> {
     return this.share.read(this.full(path), offset, length);
+  }
+
+  /** share.stream: one handle, large READs in flight, each landing straight in the caller's buffer. */
+  async *stream(path: string, offset: number, end: number, opts: StreamReadOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    const full = this.full(path);
+    if (end <= offset) return;
+    const { signal } = opts;
+    for await (const chunk of this.share.stream(full, {
+      start: offset,
+      end,
+      ...(opts.chunkBytes !== undefined ? { chunkSize: opts.chunkBytes } : {}),
+      ...(opts.parallel !== undefined ? { parallel: opts.parallel } : {}),
+      ...(opts.buffer ? { buffer: opts.buffer } : {}),
+    })) {
+      if (signal?.aborted) throw new EngineError('CANCELLED', `Reading ${this.label}/${path} was cancelled.`);
+      yield chunk;
+    }
   }
 
   async writeFile(path: string, data: Uint8Array, opts: { overwrite: boolean }): Promise<void> {
