@@ -45,6 +45,33 @@ describe('readOnnx', () => {
     console.log(`onnx: file ${size} B, read ${src.bytesRead} B in ${src.reads} reads`);
   });
 
+  it('counts every parameter of a transformer with hundreds of inline initializers for header + 1 MiB', async () => {
+    // 300 initializers of 1M floats each (raw_data left as holes), after 500 nodes: ~1.2 GB of weights.
+    const segs: Array<Uint8Array | number> = [];
+    const graph: Array<Uint8Array | number> = [];
+    for (let i = 0; i < 500; i++) {
+      graph.push(new Pb().message(1, new Pb().string(1, `in_${i}`).string(2, `out_${i}`).string(3, `/layer.${i}/MatMul`).string(4, 'MatMul')).toBytes());
+    }
+    let parameters = 0;
+    for (let i = 0; i < 300; i++) {
+      const head = new Pb().varint(1, 1024).varint(1, 1024).varint(2, 1).string(8, `layer.${i}.weight`).toBytes();
+      const raw = 1024 * 1024 * 4;
+      const tensorLen = head.length + 1 + varintLen(raw) + raw;
+      graph.push(concat(Uint8Array.of(0x2a), varint(tensorLen), head, Uint8Array.of(0x4a), varint(raw)), raw);
+      parameters += 1024 * 1024;
+    }
+    const graphLen = graph.reduce<number>((n, g) => n + (typeof g === 'number' ? g : g.length), 0);
+    segs.push(new Pb().varint(1, 8).string(2, 'pytorch').toBytes(), concat(Uint8Array.of(0x3a), varint(graphLen)), ...graph);
+    segs.push(new Pb().message(8, new Pb().string(1, '').varint(2, 17)).toBytes());
+    const src = segmentedRange(segs);
+    const header = segs.reduce<number>((n, g) => n + (typeof g === 'number' ? 0 : g.length), 0);
+    const info = await readOnnx(src);
+    expect(info.warnings).toEqual([]);
+    expect(info.metadata).toMatchObject({ opset: 17, nodes: 500, initializers: 300, parameters, dtypes: { FLOAT: parameters } });
+    expect(src.bytesRead).toBeLessThanOrEqual(header + 1024 * 1024);
+    console.log(`onnx: ${(src.size / 2 ** 30).toFixed(2)} GiB, header ${header} B, read ${src.bytesRead} B in ${src.reads} reads`);
+  });
+
   it('survives truncation at every cut point', async () => {
     const bytes = writeOnnx(spec);
     for (const cut of cutPoints(bytes.length)) {
@@ -81,4 +108,34 @@ function varint(n: number): Uint8Array {
   }
   out.push(v);
   return Uint8Array.from(out);
+}
+
+/** A RangeSource over byte segments and holes (numbers: that many zero bytes), counting what was read. */
+function segmentedRange(segs: Array<Uint8Array | number>) {
+  const parts: Array<{ at: number; bytes: Uint8Array | null; len: number }> = [];
+  let at = 0;
+  for (const s of segs) {
+    const len = typeof s === 'number' ? s : s.length;
+    parts.push({ at, bytes: typeof s === 'number' ? null : s, len });
+    at += len;
+  }
+  const src = {
+    size: at,
+    bytesRead: 0,
+    reads: 0,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const n = Math.max(0, Math.min(length, at - offset));
+      src.bytesRead += n;
+      src.reads++;
+      const out = new Uint8Array(n);
+      for (const p of parts) {
+        if (!p.bytes || p.at + p.len <= offset || p.at >= offset + n) continue;
+        const from = Math.max(offset, p.at);
+        const to = Math.min(offset + n, p.at + p.len);
+        out.set(p.bytes.subarray(from - p.at, to - p.at), from - offset);
+      }
+      return out;
+    },
+  };
+  return src;
 }

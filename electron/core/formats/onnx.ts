@@ -7,8 +7,31 @@ import type { RangeSource } from './range-source';
 import { type FormatInfo, FormatError } from './types';
 
 const SMALL_FIELD = 1 << 20;
-const GRAPH_MAX_REFILLS = 64;
+/**
+ * Read budget. The top-level fields sit before and after the graph; in the graph, node lists are
+ * read in 16 KiB steps, and each initializer (a few dims, a type and a name in front of raw_data
+ * that is jumped over) costs one small read after a jump. A 2 GiB transformer with ~300 initializers
+ * costs ~0.4 MiB this way. Past the budget the counts are reported as partial instead of reading on.
+ */
+const TOP_CHUNK = 64 * 1024;
+const TOP_JUMP_CHUNK = 4 * 1024;
 const GRAPH_CHUNK = 16 * 1024;
+const GRAPH_JUMP_CHUNK = 1024;
+const GRAPH_MAX_REFILLS = 2048;
+const GRAPH_MAX_BYTES = 1 << 20;
+
+/** Counts the bytes a cursor asked for, so the graph walk can stop at its budget. */
+function counted(src: RangeSource): RangeSource & { bytes: number } {
+  const out = {
+    size: src.size,
+    bytes: 0,
+    read(offset: number, length: number) {
+      out.bytes += length;
+      return src.read(offset, length);
+    },
+  };
+  return out;
+}
 
 export const ONNX_DTYPES: Record<number, string> = {
   1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING',
@@ -20,7 +43,7 @@ export const ONNX_DTYPES: Record<number, string> = {
 export async function readOnnx(src: RangeSource): Promise<FormatInfo> {
   const warnings: string[] = [];
   if (src.size < 2) throw new FormatError('file is too small to be ONNX');
-  const c = new SourceCursor(src, 0, Math.min(SMALL_FIELD, src.size));
+  const c = new SourceCursor(src, 0, TOP_CHUNK, TOP_JUMP_CHUNK);
   const meta: Record<string, unknown> = {};
   const opset: { domain: string; version: number }[] = [];
   const props: Record<string, string> = {};
@@ -102,7 +125,8 @@ export async function readOnnx(src: RangeSource): Promise<FormatInfo> {
 
 async function walkGraph(src: RangeSource, start: number, length: number, warnings: string[]): Promise<Record<string, unknown>> {
   const end = start + length;
-  const c = new SourceCursor(src, start, GRAPH_CHUNK);
+  const budget = counted(src);
+  const c = new SourceCursor(budget, start, GRAPH_CHUNK, GRAPH_JUMP_CHUNK);
   const ops: Record<string, number> = {};
   const dtypes: Record<string, number> = {};
   let nodes = 0;
@@ -115,7 +139,7 @@ async function walkGraph(src: RangeSource, start: number, length: number, warnin
   let complete = true;
 
   while (c.pos < end) {
-    if (c.refills > GRAPH_MAX_REFILLS) {
+    if (c.refills > GRAPH_MAX_REFILLS || budget.bytes > GRAPH_MAX_BYTES) {
       complete = false;
       pushWarning(warnings, 'graph is too large to walk cheaply; node and parameter counts are partial');
       break;
