@@ -9,9 +9,16 @@ function tables(db: Database.Database): string[] {
   );
 }
 
+const nextId = () => Math.max(...MIGRATIONS.map((m) => m.id)) + 1;
+const upTo = (id: number) => MIGRATIONS.filter((m) => m.id <= id);
+
 describe('catalog migrations', () => {
-  it('ids are 1..n in order (append-only list)', () => {
-    expect(MIGRATIONS.map((m) => m.id)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  it('ids increase along the list (append-only)', () => {
+    // 5 is taken by a change on another branch; until it lands the list skips it.
+    const ids = MIGRATIONS.map((m) => m.id);
+    expect(ids.slice(0, 4)).toEqual([1, 2, 3, 4]);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('migration 1 creates the data model tables', () => {
@@ -91,6 +98,42 @@ describe('catalog migrations', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM derived_cache').get()).toEqual({ n: 0 });
   });
 
+  it('migration 6 keeps version summaries on items and a substring index of names, filled for existing rows', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, upTo(4));
+    db.prepare("INSERT INTO source (name, kind, url, created_at) VALUES ('a', 'local', '/a', 0)").run();
+    const addItem = db.prepare("INSERT INTO item (source_id, kind, name, path, layout, format, generation) VALUES (1, 'model', ?, ?, 'file', 'gguf', 1)");
+    const addVersion = db.prepare("INSERT INTO version (item_id, label, ordinal, path, size_bytes, format, aliases_json) VALUES (?, ?, ?, 'p', 1, 'gguf', ?)");
+    addItem.run('tinyllama-chat', 'models/tinyllama-chat');
+    addVersion.run(1, 'v1', 0, '["old"]');
+    addVersion.run(1, 'v2', 1, '["champion"]');
+    const summary = (id: number) => db.prepare('SELECT version_count, latest_version, version_aliases FROM item WHERE id = ?').get(id);
+    const found = (q: string) => db.prepare('SELECT rowid FROM item_trigram WHERE item_trigram MATCH ?').pluck().all(q);
+
+    migrate(db, upTo(6));
+    // rows written before the migration are summarised and indexed by it
+    expect(summary(1)).toEqual({ version_count: 2, latest_version: 'v2', version_aliases: '["old","champion"]' });
+    expect(found('"llama"')).toEqual([1]);
+
+    // after it, triggers keep both current: new items, new/changed/removed versions, renames, removals
+    addItem.run('bert-base', 'nlp/bert-base');
+    expect(summary(2)).toEqual({ version_count: 0, latest_version: null, version_aliases: '[]' });
+    addVersion.run(2, 'v1', 0, '[]');
+    addVersion.run(2, 'v9', 5, '["prod"]');
+    expect(summary(2)).toEqual({ version_count: 2, latest_version: 'v9', version_aliases: '["prod"]' });
+    db.prepare("UPDATE version SET ordinal = 9, aliases_json = '[]' WHERE item_id = 2 AND label = 'v1'").run();
+    expect(summary(2)).toEqual({ version_count: 2, latest_version: 'v1', version_aliases: '["prod"]' });
+    db.prepare("DELETE FROM version WHERE item_id = 2 AND label = 'v9'").run();
+    expect(summary(2)).toEqual({ version_count: 1, latest_version: 'v1', version_aliases: '[]' });
+    expect(found('"nlp/ber"')).toEqual([2]);
+    db.prepare("UPDATE item SET name = 'roberta', path = 'nlp/roberta' WHERE id = 2").run();
+    expect(found('"nlp/ber"')).toEqual([]);
+    expect(found('"obert"')).toEqual([2]);
+    db.prepare('DELETE FROM source WHERE id = 1').run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item_trigram').get()).toEqual({ n: 0 });
+  });
+
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
     expect(migrate(db)).toBe(MIGRATIONS.length);
@@ -106,13 +149,13 @@ describe('catalog migrations', () => {
 
   it('refuses a catalog written by a newer version', () => {
     const db = new Database(':memory:');
-    migrate(db, [...MIGRATIONS, { id: MIGRATIONS.length + 1, name: 'future', sql: 'CREATE TABLE future (x)' }]);
+    migrate(db, [...MIGRATIONS, { id: nextId(), name: 'future', sql: 'CREATE TABLE future (x)' }]);
     expect(() => migrate(db)).toThrow(/newer version of Modelshelf/);
   });
 
   it('rolls back a failing migration completely', () => {
     const db = new Database(':memory:');
-    const broken = [...MIGRATIONS, { id: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nope;' }];
+    const broken = [...MIGRATIONS, { id: nextId(), name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nope;' }];
     expect(() => migrate(db, broken)).toThrow();
     expect(tables(db)).not.toContain('half');
     expect(migrate(db)).toBe(0);

@@ -249,4 +249,77 @@ CREATE TABLE derived_cache (
 );
 `,
   },
+  {
+    id: 6,
+    name: 'library-summary-and-substring-search',
+    sql: `
+-- What the library shows of an item's versions, kept on the item so a page of the library (sorted
+-- by any column) reads no version rows. Triggers on version keep them exact whoever writes versions.
+ALTER TABLE item ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE item ADD COLUMN latest_version TEXT;
+-- MLflow aliases of all versions, as a JSON array (team aliases are merged in when read).
+ALTER TABLE item ADD COLUMN version_aliases TEXT NOT NULL DEFAULT '[]';
+
+CREATE INDEX version_by_ordinal ON version (item_id, ordinal);
+
+CREATE TRIGGER version_summary_insert AFTER INSERT ON version BEGIN
+  UPDATE item SET version_count = version_count + 1,
+    latest_version = (SELECT label FROM version WHERE item_id = NEW.item_id ORDER BY ordinal DESC, id DESC LIMIT 1)
+  WHERE id = NEW.item_id;
+END;
+CREATE TRIGGER version_summary_delete AFTER DELETE ON version BEGIN
+  UPDATE item SET version_count = version_count - 1,
+    latest_version = (SELECT label FROM version WHERE item_id = OLD.item_id ORDER BY ordinal DESC, id DESC LIMIT 1)
+  WHERE id = OLD.item_id;
+END;
+-- A rescan rewrites every version with the same values: only a real change costs a lookup.
+CREATE TRIGGER version_summary_update AFTER UPDATE OF ordinal, label ON version
+WHEN NEW.ordinal IS NOT OLD.ordinal OR NEW.label IS NOT OLD.label BEGIN
+  UPDATE item SET latest_version = (SELECT label FROM version WHERE item_id = NEW.item_id ORDER BY ordinal DESC, id DESC LIMIT 1)
+  WHERE id = NEW.item_id;
+END;
+CREATE TRIGGER version_aliases_insert AFTER INSERT ON version WHEN NEW.aliases_json <> '[]' BEGIN
+  UPDATE item SET version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
+    WHERE v.item_id = NEW.item_id ORDER BY v.ordinal, a.key)) WHERE id = NEW.item_id;
+END;
+CREATE TRIGGER version_aliases_delete AFTER DELETE ON version WHEN OLD.aliases_json <> '[]' BEGIN
+  UPDATE item SET version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
+    WHERE v.item_id = OLD.item_id ORDER BY v.ordinal, a.key)) WHERE id = OLD.item_id;
+END;
+CREATE TRIGGER version_aliases_update AFTER UPDATE OF aliases_json, ordinal ON version
+WHEN NEW.aliases_json IS NOT OLD.aliases_json OR (NEW.aliases_json <> '[]' AND NEW.ordinal IS NOT OLD.ordinal) BEGIN
+  UPDATE item SET version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
+    WHERE v.item_id = NEW.item_id ORDER BY v.ordinal, a.key)) WHERE id = NEW.item_id;
+END;
+
+UPDATE item SET
+  version_count = (SELECT COUNT(*) FROM version v WHERE v.item_id = item.id),
+  latest_version = (SELECT label FROM version v WHERE v.item_id = item.id ORDER BY ordinal DESC, id DESC LIMIT 1),
+  version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
+    WHERE v.item_id = item.id ORDER BY v.ordinal, a.key));
+
+-- Library pages sorted in SQL: the default order (name) and the numeric columns, per kind.
+CREATE INDEX item_by_kind_name ON item (kind, name COLLATE NOCASE);
+CREATE INDEX item_by_kind_size ON item (kind, size_bytes);
+CREATE INDEX item_by_kind_updated ON item (kind, updated_ms);
+CREATE INDEX item_by_kind_versions ON item (kind, version_count);
+CREATE INDEX item_by_kind_format ON item (kind, format);
+
+-- Substring search over item names and paths (what LIKE '%word%' scanned every row for): trigrams,
+-- rowid = item id. Kept by triggers on item; words shorter than 3 characters use search_index.
+CREATE VIRTUAL TABLE item_trigram USING fts5 (text, tokenize = 'trigram remove_diacritics 1');
+CREATE TRIGGER item_trigram_insert AFTER INSERT ON item BEGIN
+  INSERT INTO item_trigram (rowid, text) VALUES (NEW.id, NEW.name || ' ' || NEW.path);
+END;
+CREATE TRIGGER item_trigram_update AFTER UPDATE OF name, path ON item
+WHEN NEW.name IS NOT OLD.name OR NEW.path IS NOT OLD.path BEGIN
+  DELETE FROM item_trigram WHERE rowid = OLD.id;
+  INSERT INTO item_trigram (rowid, text) VALUES (NEW.id, NEW.name || ' ' || NEW.path);
+END;
+CREATE TRIGGER item_trigram_delete AFTER DELETE ON item BEGIN
+  DELETE FROM item_trigram WHERE rowid = OLD.id;
+END;
+INSERT INTO item_trigram (rowid, text) SELECT id, name || ' ' || path FROM item;
+`,
+  },
 ];
