@@ -72,6 +72,7 @@ describe('library queries', () => {
     expect(names(catalog.listLibrary({ query: 'one' }))).toEqual(['alpha-renamed']); // by path
     catalog.deleteSource(source);
     expect(catalog.db.prepare('SELECT COUNT(*) AS n FROM item_trigram').get()).toEqual({ n: 0 });
+    expect(catalog.db.prepare('SELECT COUNT(*) AS n FROM item_words').get()).toEqual({ n: 0 });
   });
 
   describe('pages', () => {
@@ -146,5 +147,31 @@ describe('library queries', () => {
       expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY name COLLATE NOCASE LIMIT 10")).toMatch(/item_by_kind_name/);
       expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY size_bytes DESC LIMIT 10")).toMatch(/item_by_kind_size/);
     });
+  });
+});
+
+describe('library pages over many search matches', () => {
+  it('walks the sort index when a query matches thousands, with the same answer as sorting the matches', () => {
+    const catalog = new Catalog(openCatalogDb(':memory:'));
+    const source = catalog.insertSource({ name: 'nas', kind: 'local', url: '/nas', rootPath: '/nas' }).id;
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      item(`${i % 3 ? 'llama' : 'qwen'}-${(i * 7919) % 3000}`, {
+        kind: i % 10 === 0 ? 'dataset' : 'model',
+        versions: [version('v1', { files: [{ path: 'f', size: (i * 104_729) % 5000, mtimeMs: 1 }] })],
+      }),
+    );
+    catalog.replaceItems(source, 1, many);
+    catalog.rebuildSearch(source);
+    const all = catalog.listLibrary({ kind: 'model', query: 'lama' });
+    expect(all).toHaveLength(1800);
+    const page = catalog.libraryPage({ kind: 'model', query: 'model', offset: 1000, limit: 50 });
+    const models = catalog.listLibrary({ kind: 'model' });
+    expect(page.total).toBe(models.length); // 2700: every model (its kind is a word of it)
+    expect(page.items).toEqual(models.slice(1000, 1050));
+    const bySize = catalog.libraryPage({ kind: 'model', query: 'model', sort: 'sizeBytes', dir: 'desc', offset: 0, limit: 2700 }).items;
+    expect(bySize.map((i) => i.sizeBytes)).toEqual(models.map((i) => i.sizeBytes).sort((a, b) => b - a));
+    const dsets = catalog.libraryPage({ kind: 'dataset', query: 'qwen', limit: 1000 });
+    expect(dsets.total).toBe(catalog.listLibrary({ kind: 'dataset', query: 'qwen' }).length);
+    expect(dsets.items.every((i) => i.kind === 'dataset' && i.name.startsWith('qwen'))).toBe(true);
   });
 });

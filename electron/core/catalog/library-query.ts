@@ -3,10 +3,12 @@
 // aliases) are columns kept by triggers (migration 6), so a page reads only the rows it shows.
 //
 // Search, per word (all words must match):
-// - 3 characters or more: a substring of the item's name or path (item_trigram, migration 6), or a
-//   word prefix of anything indexed (search_index: formats, tags, labels, card text, architectures);
+// - 3 characters or more: a substring of the item's name or path (item_trigram), or a word prefix
+//   of anything indexed (item_words: names, paths, formats, tags, labels, card text, architectures);
 // - 1 or 2 characters: a word prefix only (a trigram index cannot answer it, and a substring scan
 //   of every name is what made search slow).
+// Both indexes use rowid = item id * 2 + (1 for a dataset) (migration 6): matches are counted and
+// split by kind without reading item rows.
 import type Database from 'better-sqlite3';
 import type { ItemKind, LibraryFacets, LibraryItem, LibraryPage, LibrarySortKey } from '../../../shared/contract';
 
@@ -91,40 +93,62 @@ export function queryWords(query: string | undefined): string[] {
   return (query ?? '').trim().split(/\s+/).filter(Boolean).slice(0, MAX_WORDS);
 }
 
+/** The search indexes' rowid of an item (see above). */
+export function searchRowid(id: number, kind: ItemKind): number {
+  return id * 2 + (kind === 'dataset' ? 1 : 0);
+}
+
 /**
- * Ids of the items that match every word, or null when there is no query. One statement: each word
- * is a union of index lookups, the words are intersected.
+ * Ids of the items (of one kind, if given) that match every word, or null when there is no query.
+ * One statement: each word is a union of index lookups, the words are intersected.
  */
-export function matchingItemIds(db: Database.Database, query: string | undefined): number[] | null {
+export function matchingItemIds(db: Database.Database, query: string | undefined, kind?: ItemKind): number[] | null {
   const words = queryWords(query);
   if (words.length === 0) return null;
   const params: string[] = [];
   const parts = words.map((word) => {
     params.push(`${phrase(word)}*`);
-    const prefix = `SELECT CAST(substr(ref, 6) AS INTEGER) AS id FROM search_index WHERE search_index MATCH ? AND ref LIKE 'item:%'`;
+    const prefix = 'SELECT rowid AS r FROM item_words WHERE item_words MATCH ?';
     if ([...word].length < 3) return prefix;
     params.push(phrase(word));
-    return `${prefix} UNION SELECT rowid AS id FROM item_trigram WHERE item_trigram MATCH ?`;
+    return `${prefix} UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ?`;
   });
-  const sql = parts.length === 1 ? parts[0] as string : parts.map((p) => `SELECT id FROM (${p})`).join(' INTERSECT ');
-  return (db.prepare(sql).pluck().all(...params) as number[]);
+  const sql = parts.length === 1 ? (parts[0] as string) : parts.map((p) => `SELECT r FROM (${p})`).join(' INTERSECT ');
+  const rowids = db.prepare(sql).pluck().all(...params) as number[];
+  const ids: number[] = [];
+  const parity = kind === undefined ? -1 : kind === 'dataset' ? 1 : 0;
+  for (const r of rowids) if (parity < 0 || r % 2 === parity) ids.push(Math.floor(r / 2));
+  return ids;
 }
 
-function whereClause(filter: LibraryFilter, ids: number[] | null, params: Record<string, unknown>, withFacetFilters = true): string {
+/** Below this many matches a page reads the matching rows and sorts them; above, it walks the sort index. */
+const FEW_MATCHES = 2000;
+
+const SORT_INDEX: Partial<Record<LibrarySortKey, string>> = {
+  name: 'item_by_kind_name',
+  sizeBytes: 'item_by_kind_size',
+  updatedAt: 'item_by_kind_updated',
+  versionCount: 'item_by_kind_versions',
+  latestVersion: 'item_by_kind_latest',
+  format: 'item_by_kind_format',
+};
+
+function whereClause(filter: LibraryFilter, ids: number[] | null, params: Record<string, unknown>, opts: { facetFilters?: boolean; kindByIndex?: boolean } = {}): string {
   const where: string[] = [];
   if (filter.id !== undefined) {
     where.push('i.id = @id');
     params.id = filter.id;
   }
   if (filter.kind) {
-    where.push('i.kind = @kind');
+    // With a short list of ids, look those rows up rather than walk every item of the kind ('+').
+    where.push(ids && !opts.kindByIndex ? '+i.kind = @kind' : 'i.kind = @kind');
     params.kind = filter.kind;
   }
-  if (withFacetFilters && filter.sourceId !== undefined) {
+  if (opts.facetFilters !== false && filter.sourceId !== undefined) {
     where.push('i.source_id = @sourceId');
     params.sourceId = filter.sourceId;
   }
-  if (withFacetFilters && filter.format !== undefined) {
+  if (opts.facetFilters !== false && filter.format !== undefined) {
     where.push('i.format = @format');
     params.format = filter.format;
   }
@@ -137,7 +161,7 @@ function whereClause(filter: LibraryFilter, ids: number[] | null, params: Record
 
 /** Every item that matches, by name (the CLI's `ls` and library.list). */
 export function listLibrary(db: Database.Database, filter: LibraryFilter): LibraryItem[] {
-  const ids = matchingItemIds(db, filter.query);
+  const ids = matchingItemIds(db, filter.query, filter.kind);
   if (ids?.length === 0) return [];
   const params: Record<string, unknown> = {};
   const where = whereClause(filter, ids, params);
@@ -155,32 +179,44 @@ export function listLibrary(db: Database.Database, filter: LibraryFilter): Libra
 export function libraryPage(db: Database.Database, req: PageRequest): LibraryPage {
   const offset = req.offset ?? 0;
   const limit = req.limit ?? 100;
-  const ids = matchingItemIds(db, req.query);
+  const ids = matchingItemIds(db, req.query, req.kind);
   const facets = req.facets ? libraryFacets(db, req, ids) : undefined;
-  if (ids?.length === 0) return { total: 0, offset, items: [], ...(facets ? { facets } : {}) };
+  const answer = (total: number, items: LibraryItem[]): LibraryPage => ({ total, offset, items, ...(facets ? { facets } : {}) });
+  if (ids?.length === 0) return answer(0, []);
+  const sort = req.sort ?? 'name';
+  const filtered = req.format !== undefined || req.sourceId !== undefined;
+  // Many matches of one kind: walk the sort index and test membership (the first rows come early).
+  const byIndex = ids !== null && ids.length > FEW_MATCHES && req.kind !== undefined && SORT_INDEX[sort] !== undefined;
   const params: Record<string, unknown> = {};
-  const where = whereClause(req, ids, params);
-  const needsSource = req.sort === 'sourceName';
-  const { total } = db
-    .prepare(`SELECT COUNT(*) AS total FROM item i ${needsSource ? 'JOIN source s ON s.id = i.source_id' : ''} ${where}`)
-    .get(params) as { total: number };
+  const where = whereClause(req, ids, params, { kindByIndex: byIndex });
+  let total: number;
+  if (ids && req.kind !== undefined && !filtered) total = ids.length;
+  else {
+    total = (db.prepare(`SELECT COUNT(*) AS n FROM item i ${where}`).get(params) as { n: number }).n;
+  }
+  if (offset >= total) return answer(total, []);
   const dir = req.dir === 'desc' ? 'DESC' : 'ASC';
-  const key = SORT_SQL[req.sort ?? 'name'];
-  const nullable = req.sort === 'updatedAt' || req.sort === 'latestVersion';
+  const nullable = sort === 'updatedAt' || sort === 'latestVersion';
   // SQLite puts NULL first when ascending: only then does "last" need saying.
-  const order = `${key} ${dir}${nullable && dir === 'ASC' ? ' NULLS LAST' : ''}${req.sort && req.sort !== 'name' ? ', i.name COLLATE NOCASE' : ''}, i.id`;
+  const order = `${SORT_SQL[sort]} ${dir}${nullable && dir === 'ASC' ? ' NULLS LAST' : ''}${sort !== 'name' ? ', i.name COLLATE NOCASE' : ''}, i.id`;
+  // Without statistics the planner may pick any (kind, …) index and sort every row: name the one
+  // that gives the order (when the kind is known and the ids, if any, are many). The window is
+  // chosen on ids alone (the sort indexes cover their columns); only its rows are read.
+  const index = req.kind !== undefined && (ids === null || byIndex) && !filtered && SORT_INDEX[sort] ? `INDEXED BY ${SORT_INDEX[sort]}` : '';
+  const joinSource = sort === 'sourceName' ? 'JOIN source s ON s.id = i.source_id' : '';
   const rows = db
     .prepare(
-      `SELECT ${COLUMNS} FROM item i JOIN source s ON s.id = i.source_id ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+      `SELECT ${COLUMNS} FROM (SELECT i.id FROM item i ${index} ${joinSource} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset) w
+       JOIN item i ON i.id = w.id JOIN source s ON s.id = i.source_id ORDER BY ${order}`,
     )
     .all({ ...params, limit, offset }) as ItemRow[];
-  return { total, offset, items: rows.map(toItem), ...(facets ? { facets } : {}) };
+  return answer(total, rows.map(toItem));
 }
 
 function libraryFacets(db: Database.Database, filter: LibraryFilter, ids: number[] | null): LibraryFacets {
   if (ids?.length === 0) return { total: 0, formats: [], sources: [] };
   const params: Record<string, unknown> = {};
-  const where = whereClause(filter, ids, params, false);
+  const where = whereClause(filter, ids, params, { facetFilters: false });
   const formats = db
     .prepare(`SELECT i.format AS value, COUNT(*) AS count FROM item i ${where} GROUP BY i.format ORDER BY count DESC, i.format`)
     .all(params) as Array<{ value: string; count: number }>;
@@ -219,21 +255,23 @@ function parseJson<T>(text: string | null, fallback: T): T {
 
 /**
  * Rebuilds the word index rows of one source: names, paths, formats, tags, card text, architectures
- * (item_trigram, for substrings of names and paths, is kept by triggers as items are written).
+ * of its items (item_words) and its runs (search_index). item_trigram, for substrings of names and
+ * paths, is kept by triggers as items are written; rows of removed items go with them (triggers).
  */
 export function rebuildSearch(db: Database.Database, sourceId: number): void {
   const items = db.prepare('SELECT id, kind, name, path, format, layout FROM item WHERE source_id = ?').all(sourceId) as Array<{
     id: number;
-    kind: string;
+    kind: ItemKind;
     name: string;
     path: string;
     format: string;
     layout: string;
   }>;
   const metas = db.prepare('SELECT label, meta_json, aliases_json, stage FROM version WHERE item_id = ?');
-  const insert = db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, ?, ?, ?, ?)');
+  const remove = db.prepare('DELETE FROM item_words WHERE rowid = ?');
+  const insertItem = db.prepare('INSERT INTO item_words (rowid, name, path, body) VALUES (?, ?, ?, ?)');
+  const insertRun = db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, ?, ?, ?, ?)');
   db.transaction(() => {
-    db.prepare('DELETE FROM search_index WHERE source_id = ?').run(sourceId);
     for (const i of items) {
       const words = new Set<string>([i.kind, i.format, i.layout]);
       for (const v of metas.all(i.id) as Array<{ label: string; meta_json: string; aliases_json: string; stage: string | null }>) {
@@ -242,14 +280,17 @@ export function rebuildSearch(db: Database.Database, sourceId: number): void {
         for (const a of parseJson<string[]>(v.aliases_json, [])) words.add(a);
         collectText(parseJson<Record<string, unknown>>(v.meta_json, {}), words);
       }
-      insert.run(`item:${i.id}`, sourceId, i.name, i.path.replace(/[/_.-]+/g, ' '), [...words].join(' ').slice(0, 20_000));
+      const rowid = searchRowid(i.id, i.kind);
+      remove.run(rowid);
+      insertItem.run(rowid, i.name, i.path.replace(/[/_.-]+/g, ' '), [...words].join(' ').slice(0, 20_000));
     }
+    db.prepare('DELETE FROM search_index WHERE source_id = ?').run(sourceId);
     const runs = db.prepare('SELECT id, name, path, format FROM run WHERE source_id = ?').all(sourceId) as Array<{
       id: number;
       name: string;
       path: string;
       format: string;
     }>;
-    for (const r of runs) insert.run(`run:${r.id}`, sourceId, r.name, r.path.replace(/[/_.-]+/g, ' '), `run ${r.format}`);
+    for (const r of runs) insertRun.run(`run:${r.id}`, sourceId, r.name, r.path.replace(/[/_.-]+/g, ' '), `run ${r.format}`);
   })();
 }

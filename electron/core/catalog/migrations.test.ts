@@ -108,13 +108,21 @@ describe('catalog migrations', () => {
     addItem.run('tinyllama-chat', 'models/tinyllama-chat');
     addVersion.run(1, 'v1', 0, '["old"]');
     addVersion.run(1, 'v2', 1, '["champion"]');
+    const addWords = db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, 1, ?, ?, ?)');
+    addWords.run('item:1', 'tinyllama-chat', 'models tinyllama chat', 'model gguf LlamaForCausalLM');
+    addWords.run('run:1', 'run-1', 'runs 1', 'run mlflow');
     const summary = (id: number) => db.prepare('SELECT version_count, latest_version, version_aliases FROM item WHERE id = ?').get(id);
     const found = (q: string) => db.prepare('SELECT rowid FROM item_trigram WHERE item_trigram MATCH ?').pluck().all(q);
 
     migrate(db, upTo(6));
     // rows written before the migration are summarised and indexed by it
     expect(summary(1)).toEqual({ version_count: 2, latest_version: 'v2', version_aliases: '["old","champion"]' });
-    expect(found('"llama"')).toEqual([1]);
+    // (search rowids are item id * 2, + 1 for datasets)
+    expect(found('"llama"')).toEqual([2]);
+    // item rows of the word index move to item_words; search_index keeps the runs
+    expect(db.prepare("SELECT rowid FROM item_words WHERE item_words MATCH 'causal*'").pluck().all()).toEqual([]);
+    expect(db.prepare("SELECT rowid FROM item_words WHERE item_words MATCH 'llamafor*'").pluck().all()).toEqual([2]);
+    expect(db.prepare('SELECT ref FROM search_index').pluck().all()).toEqual(['run:1']);
 
     // after it, triggers keep both current: new items, new/changed/removed versions, renames, removals
     addItem.run('bert-base', 'nlp/bert-base');
@@ -126,12 +134,15 @@ describe('catalog migrations', () => {
     expect(summary(2)).toEqual({ version_count: 2, latest_version: 'v1', version_aliases: '["prod"]' });
     db.prepare("DELETE FROM version WHERE item_id = 2 AND label = 'v9'").run();
     expect(summary(2)).toEqual({ version_count: 1, latest_version: 'v1', version_aliases: '[]' });
-    expect(found('"nlp/ber"')).toEqual([2]);
+    expect(found('"nlp/ber"')).toEqual([4]);
     db.prepare("UPDATE item SET name = 'roberta', path = 'nlp/roberta' WHERE id = 2").run();
     expect(found('"nlp/ber"')).toEqual([]);
-    expect(found('"obert"')).toEqual([2]);
+    expect(found('"obert"')).toEqual([4]);
+    db.prepare("INSERT INTO item (source_id, kind, name, path, layout, format, generation) VALUES (1, 'dataset', 'reviews', 'data/reviews', 'file', 'csv', 1)").run();
+    expect(found('"review"')).toEqual([7]);
     db.prepare('DELETE FROM source WHERE id = 1').run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM item_trigram').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item_words').get()).toEqual({ n: 0 });
   });
 
   it('is idempotent: a second run applies nothing', () => {

@@ -298,28 +298,42 @@ UPDATE item SET
   version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
     WHERE v.item_id = item.id ORDER BY v.ordinal, a.key));
 
--- Library pages sorted in SQL: the default order (name) and the numeric columns, per kind.
+-- Library pages sorted in SQL, per kind: by name, by another column then name (covering, so a
+-- page far down the list skips index entries, not rows), and the format and source filters.
 CREATE INDEX item_by_kind_name ON item (kind, name COLLATE NOCASE);
-CREATE INDEX item_by_kind_size ON item (kind, size_bytes);
-CREATE INDEX item_by_kind_updated ON item (kind, updated_ms);
-CREATE INDEX item_by_kind_versions ON item (kind, version_count);
-CREATE INDEX item_by_kind_format ON item (kind, format);
+CREATE INDEX item_by_kind_size ON item (kind, size_bytes, name COLLATE NOCASE);
+CREATE INDEX item_by_kind_updated ON item (kind, updated_ms, name COLLATE NOCASE);
+CREATE INDEX item_by_kind_versions ON item (kind, version_count, name COLLATE NOCASE);
+CREATE INDEX item_by_kind_latest ON item (kind, latest_version COLLATE NOCASE, name COLLATE NOCASE);
+CREATE INDEX item_by_kind_format ON item (kind, format, name COLLATE NOCASE);
+CREATE INDEX item_by_kind_source ON item (kind, source_id, name COLLATE NOCASE);
 
--- Substring search over item names and paths (what LIKE '%word%' scanned every row for): trigrams,
--- rowid = item id. Kept by triggers on item; words shorter than 3 characters use search_index.
+-- Item search indexes. rowid = item id * 2 + (1 for a dataset): a search counts and filters by kind
+-- without reading item rows. item_trigram: substrings of names and paths (what LIKE '%word%'
+-- scanned every row for), kept by triggers on item. item_words: word prefixes of names, paths and
+-- what rebuildSearch collects (formats, labels, tags, card text, architectures); its item rows move
+-- out of search_index, which keeps the runs.
 CREATE VIRTUAL TABLE item_trigram USING fts5 (text, tokenize = 'trigram remove_diacritics 1');
 CREATE TRIGGER item_trigram_insert AFTER INSERT ON item BEGIN
-  INSERT INTO item_trigram (rowid, text) VALUES (NEW.id, NEW.name || ' ' || NEW.path);
+  INSERT INTO item_trigram (rowid, text) VALUES (NEW.id * 2 + (NEW.kind = 'dataset'), NEW.name || ' ' || NEW.path);
 END;
 CREATE TRIGGER item_trigram_update AFTER UPDATE OF name, path ON item
 WHEN NEW.name IS NOT OLD.name OR NEW.path IS NOT OLD.path BEGIN
-  DELETE FROM item_trigram WHERE rowid = OLD.id;
-  INSERT INTO item_trigram (rowid, text) VALUES (NEW.id, NEW.name || ' ' || NEW.path);
+  DELETE FROM item_trigram WHERE rowid = OLD.id * 2 + (OLD.kind = 'dataset');
+  INSERT INTO item_trigram (rowid, text) VALUES (NEW.id * 2 + (NEW.kind = 'dataset'), NEW.name || ' ' || NEW.path);
 END;
-CREATE TRIGGER item_trigram_delete AFTER DELETE ON item BEGIN
-  DELETE FROM item_trigram WHERE rowid = OLD.id;
+INSERT INTO item_trigram (rowid, text) SELECT id * 2 + (kind = 'dataset'), name || ' ' || path FROM item;
+
+CREATE VIRTUAL TABLE item_words USING fts5 (name, path, body, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO item_words (rowid, name, path, body)
+  SELECT i.id * 2 + (i.kind = 'dataset'), s.name, s.path, s.body FROM search_index s
+  JOIN item i ON i.id = CAST(substr(s.ref, 6) AS INTEGER) WHERE s.ref LIKE 'item:%';
+DELETE FROM search_index WHERE ref LIKE 'item:%';
+
+CREATE TRIGGER item_search_delete AFTER DELETE ON item BEGIN
+  DELETE FROM item_trigram WHERE rowid = OLD.id * 2 + (OLD.kind = 'dataset');
+  DELETE FROM item_words WHERE rowid = OLD.id * 2 + (OLD.kind = 'dataset');
 END;
-INSERT INTO item_trigram (rowid, text) SELECT id, name || ' ' || path FROM item;
 `,
   },
 ];
