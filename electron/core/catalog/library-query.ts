@@ -1,6 +1,7 @@
 // The library as the UI and the CLI read it: whole lists (library.list), sorted and filtered pages
-// (library.page), and the search behind both. Item summaries (version count, latest label, MLflow
-// aliases) are columns kept by triggers (migration 6), so a page reads only the rows it shows.
+// (library.page), and the search behind both. What a row shows of its versions (count, latest
+// label, MLflow aliases) is read from version for the rows returned; sorting by count or latest
+// uses the item columns that rebuildSearch sets after each scan (migration 6).
 //
 // Search, per word (all words must match):
 // - 3 characters or more: a substring of the item's name or path (item_trigram), or a word prefix
@@ -41,6 +42,12 @@ const SORT_SQL: Record<LibrarySortKey, string> = {
   sourceName: 's.name COLLATE NOCASE',
 };
 
+/** An item's versions as a row shows them (i = the item). */
+const VERSION_COUNT = '(SELECT COUNT(*) FROM version v WHERE v.item_id = i.id)';
+const LATEST_LABEL = '(SELECT v.label FROM version v WHERE v.item_id = i.id ORDER BY v.ordinal DESC, v.id DESC LIMIT 1)';
+const VERSION_ALIASES =
+  '(SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a WHERE v.item_id = i.id ORDER BY v.ordinal, a.key))';
+
 interface ItemRow {
   id: number;
   kind: ItemKind;
@@ -58,7 +65,7 @@ interface ItemRow {
 }
 
 const COLUMNS = `i.id, i.kind, i.name, i.source_id, s.name AS source_name, i.path, i.layout, i.format, i.size_bytes,
-  i.updated_ms, i.version_count, i.latest_version, i.version_aliases`;
+  i.updated_ms, ${VERSION_COUNT} AS version_count, ${LATEST_LABEL} AS latest_version, ${VERSION_ALIASES} AS version_aliases`;
 
 function toItem(r: ItemRow): LibraryItem {
   let aliases: string[] = [];
@@ -126,8 +133,6 @@ const FEW_MATCHES = 2000;
 
 const SORT_INDEX: Partial<Record<LibrarySortKey, string>> = {
   name: 'item_by_kind_name',
-  sizeBytes: 'item_by_kind_size',
-  updatedAt: 'item_by_kind_updated',
   versionCount: 'item_by_kind_versions',
   latestVersion: 'item_by_kind_latest',
   format: 'item_by_kind_format',
@@ -253,9 +258,18 @@ function parseJson<T>(text: string | null, fallback: T): T {
   }
 }
 
+/** Version count and latest label of a source's items, for sorting (only changed rows are written). */
+export function refreshItemSummaries(db: Database.Database, sourceId: number): void {
+  db.prepare(
+    `WITH s AS (SELECT i.id, ${VERSION_COUNT} AS n, ${LATEST_LABEL} AS latest FROM item i WHERE i.source_id = ?)
+     UPDATE item SET version_count = s.n, latest_version = s.latest FROM s
+     WHERE item.id = s.id AND (item.version_count IS NOT s.n OR item.latest_version IS NOT s.latest)`,
+  ).run(sourceId);
+}
+
 /**
  * Rebuilds the word index rows of one source: names, paths, formats, tags, card text, architectures
- * of its items (item_words) and its runs (search_index). item_trigram, for substrings of names and
+ * of its items (item_words) and its runs (search_index), and the items' version summaries. item_trigram, for substrings of names and
  * paths, is kept by triggers as items are written; rows of removed items go with them (triggers).
  */
 export function rebuildSearch(db: Database.Database, sourceId: number): void {
@@ -272,6 +286,7 @@ export function rebuildSearch(db: Database.Database, sourceId: number): void {
   const insertItem = db.prepare('INSERT INTO item_words (rowid, name, path, body) VALUES (?, ?, ?, ?)');
   const insertRun = db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, ?, ?, ?, ?)');
   db.transaction(() => {
+    refreshItemSummaries(db, sourceId);
     for (const i of items) {
       const words = new Set<string>([i.kind, i.format, i.layout]);
       for (const v of metas.all(i.id) as Array<{ label: string; meta_json: string; aliases_json: string; stage: string | null }>) {

@@ -98,7 +98,7 @@ describe('catalog migrations', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM derived_cache').get()).toEqual({ n: 0 });
   });
 
-  it('migration 6 keeps version summaries on items and a substring index of names, filled for existing rows', () => {
+  it('migration 6 adds version summaries for sorting and item search indexes, filled for existing rows', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, upTo(4));
@@ -111,29 +111,19 @@ describe('catalog migrations', () => {
     const addWords = db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, 1, ?, ?, ?)');
     addWords.run('item:1', 'tinyllama-chat', 'models tinyllama chat', 'model gguf LlamaForCausalLM');
     addWords.run('run:1', 'run-1', 'runs 1', 'run mlflow');
-    const summary = (id: number) => db.prepare('SELECT version_count, latest_version, version_aliases FROM item WHERE id = ?').get(id);
+    const summary = (id: number) => db.prepare('SELECT version_count, latest_version FROM item WHERE id = ?').get(id);
     const found = (q: string) => db.prepare('SELECT rowid FROM item_trigram WHERE item_trigram MATCH ?').pluck().all(q);
 
     migrate(db, upTo(6));
-    // rows written before the migration are summarised and indexed by it
-    expect(summary(1)).toEqual({ version_count: 2, latest_version: 'v2', version_aliases: '["old","champion"]' });
-    // (search rowids are item id * 2, + 1 for datasets)
+    // rows written before the migration are summarised and indexed by it (search rowids: id * 2, + 1 for datasets)
+    expect(summary(1)).toEqual({ version_count: 2, latest_version: 'v2' });
     expect(found('"llama"')).toEqual([2]);
     // item rows of the word index move to item_words; search_index keeps the runs
-    expect(db.prepare("SELECT rowid FROM item_words WHERE item_words MATCH 'causal*'").pluck().all()).toEqual([]);
     expect(db.prepare("SELECT rowid FROM item_words WHERE item_words MATCH 'llamafor*'").pluck().all()).toEqual([2]);
     expect(db.prepare('SELECT ref FROM search_index').pluck().all()).toEqual(['run:1']);
 
-    // after it, triggers keep both current: new items, new/changed/removed versions, renames, removals
+    // after it, triggers keep the substring index current: new items, renames, removals
     addItem.run('bert-base', 'nlp/bert-base');
-    expect(summary(2)).toEqual({ version_count: 0, latest_version: null, version_aliases: '[]' });
-    addVersion.run(2, 'v1', 0, '[]');
-    addVersion.run(2, 'v9', 5, '["prod"]');
-    expect(summary(2)).toEqual({ version_count: 2, latest_version: 'v9', version_aliases: '["prod"]' });
-    db.prepare("UPDATE version SET ordinal = 9, aliases_json = '[]' WHERE item_id = 2 AND label = 'v1'").run();
-    expect(summary(2)).toEqual({ version_count: 2, latest_version: 'v1', version_aliases: '["prod"]' });
-    db.prepare("DELETE FROM version WHERE item_id = 2 AND label = 'v9'").run();
-    expect(summary(2)).toEqual({ version_count: 1, latest_version: 'v1', version_aliases: '[]' });
     expect(found('"nlp/ber"')).toEqual([4]);
     db.prepare("UPDATE item SET name = 'roberta', path = 'nlp/roberta' WHERE id = 2").run();
     expect(found('"nlp/ber"')).toEqual([]);
@@ -143,6 +133,10 @@ describe('catalog migrations', () => {
     db.prepare('DELETE FROM source WHERE id = 1').run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM item_trigram').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM item_words').get()).toEqual({ n: 0 });
+
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((p) => p.detail).join(' ');
+    expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY name COLLATE NOCASE LIMIT 10")).toMatch(/item_by_kind_name/);
+    expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY version_count DESC LIMIT 10")).toMatch(/item_by_kind_versions/);
   });
 
   it('is idempotent: a second run applies nothing', () => {

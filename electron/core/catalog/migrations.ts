@@ -253,60 +253,21 @@ CREATE TABLE derived_cache (
     id: 6,
     name: 'library-summary-and-substring-search',
     sql: `
--- What the library shows of an item's versions, kept on the item so a page of the library (sorted
--- by any column) reads no version rows. Triggers on version keep them exact whoever writes versions.
+-- An item's version count and latest label, for sorting the library in SQL (what a page shows is
+-- read from version itself). Set for a whole source by rebuildSearch after each scan.
 ALTER TABLE item ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE item ADD COLUMN latest_version TEXT;
--- MLflow aliases of all versions, as a JSON array (team aliases are merged in when read).
-ALTER TABLE item ADD COLUMN version_aliases TEXT NOT NULL DEFAULT '[]';
-
-CREATE INDEX version_by_ordinal ON version (item_id, ordinal);
-
-CREATE TRIGGER version_summary_insert AFTER INSERT ON version BEGIN
-  UPDATE item SET version_count = version_count + 1,
-    latest_version = (SELECT label FROM version WHERE item_id = NEW.item_id ORDER BY ordinal DESC, id DESC LIMIT 1)
-  WHERE id = NEW.item_id;
-END;
-CREATE TRIGGER version_summary_delete AFTER DELETE ON version BEGIN
-  UPDATE item SET version_count = version_count - 1,
-    latest_version = (SELECT label FROM version WHERE item_id = OLD.item_id ORDER BY ordinal DESC, id DESC LIMIT 1)
-  WHERE id = OLD.item_id;
-END;
--- A rescan rewrites every version with the same values: only a real change costs a lookup.
-CREATE TRIGGER version_summary_update AFTER UPDATE OF ordinal, label ON version
-WHEN NEW.ordinal IS NOT OLD.ordinal OR NEW.label IS NOT OLD.label BEGIN
-  UPDATE item SET latest_version = (SELECT label FROM version WHERE item_id = NEW.item_id ORDER BY ordinal DESC, id DESC LIMIT 1)
-  WHERE id = NEW.item_id;
-END;
-CREATE TRIGGER version_aliases_insert AFTER INSERT ON version WHEN NEW.aliases_json <> '[]' BEGIN
-  UPDATE item SET version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
-    WHERE v.item_id = NEW.item_id ORDER BY v.ordinal, a.key)) WHERE id = NEW.item_id;
-END;
-CREATE TRIGGER version_aliases_delete AFTER DELETE ON version WHEN OLD.aliases_json <> '[]' BEGIN
-  UPDATE item SET version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
-    WHERE v.item_id = OLD.item_id ORDER BY v.ordinal, a.key)) WHERE id = OLD.item_id;
-END;
-CREATE TRIGGER version_aliases_update AFTER UPDATE OF aliases_json, ordinal ON version
-WHEN NEW.aliases_json IS NOT OLD.aliases_json OR (NEW.aliases_json <> '[]' AND NEW.ordinal IS NOT OLD.ordinal) BEGIN
-  UPDATE item SET version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
-    WHERE v.item_id = NEW.item_id ORDER BY v.ordinal, a.key)) WHERE id = NEW.item_id;
-END;
-
 UPDATE item SET
   version_count = (SELECT COUNT(*) FROM version v WHERE v.item_id = item.id),
-  latest_version = (SELECT label FROM version v WHERE v.item_id = item.id ORDER BY ordinal DESC, id DESC LIMIT 1),
-  version_aliases = (SELECT json_group_array(value) FROM (SELECT a.value FROM version v, json_each(v.aliases_json) a
-    WHERE v.item_id = item.id ORDER BY v.ordinal, a.key));
+  latest_version = (SELECT label FROM version v WHERE v.item_id = item.id ORDER BY v.ordinal DESC, v.id DESC LIMIT 1);
 
--- Library pages sorted in SQL, per kind: by name, by another column then name (covering, so a
--- page far down the list skips index entries, not rows), and the format and source filters.
+-- Library pages sorted and filtered in SQL, per kind. Columns a rescan rewrites on every item
+-- (size, time) get no index: an index is rewritten with them, and those sorts read every row anyway.
 CREATE INDEX item_by_kind_name ON item (kind, name COLLATE NOCASE);
-CREATE INDEX item_by_kind_size ON item (kind, size_bytes, name COLLATE NOCASE);
-CREATE INDEX item_by_kind_updated ON item (kind, updated_ms, name COLLATE NOCASE);
-CREATE INDEX item_by_kind_versions ON item (kind, version_count, name COLLATE NOCASE);
-CREATE INDEX item_by_kind_latest ON item (kind, latest_version COLLATE NOCASE, name COLLATE NOCASE);
-CREATE INDEX item_by_kind_format ON item (kind, format, name COLLATE NOCASE);
-CREATE INDEX item_by_kind_source ON item (kind, source_id, name COLLATE NOCASE);
+CREATE INDEX item_by_kind_versions ON item (kind, version_count);
+CREATE INDEX item_by_kind_latest ON item (kind, latest_version COLLATE NOCASE);
+CREATE INDEX item_by_kind_format ON item (kind, format);
+CREATE INDEX item_by_kind_source ON item (kind, source_id);
 
 -- Item search indexes. rowid = item id * 2 + (1 for a dataset): a search counts and filters by kind
 -- without reading item rows. item_trigram: substrings of names and paths (what LIKE '%word%'
