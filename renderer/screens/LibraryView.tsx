@@ -4,7 +4,7 @@
 // a placeholder of the same height, so nothing moves when it arrives. Each row opens the item
 // (click, Enter); ↑/↓, Page Up/Down, Home/End move between rows.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ItemKind, LibraryItem } from '../../shared/contract';
 import { formatBytes } from '../../shared/format';
@@ -186,7 +186,8 @@ function LibraryTable({ list, sort, onSort, onRange, onOpen, empty }: LibraryTab
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: OVERSCAN,
-    getItemKey: (index) => rowAt(list, index)?.id ?? `pending-${index}`,
+    // Rows are keyed by index (the default): a key function that changes with the list would make
+    // the virtualizer remeasure all rows on every render.
   });
   const rows = virtualizer.getVirtualItems();
   const total = virtualizer.getTotalSize();
@@ -231,6 +232,16 @@ function LibraryTable({ list, sort, onSort, onRange, onOpen, empty }: LibraryTab
     const item = rowAt(list, index);
     if (item) onOpen(item);
   }
+
+  // One function for every row (rows are memoised; their props only change when their data does).
+  const latest = useRef({ onOpen, current });
+  latest.current = { onOpen, current };
+  const activate = useCallback((index: number, item: LibraryItem | null) => {
+    if (item) {
+      setActive(index);
+      latest.current.onOpen(item);
+    } else if (index !== latest.current.current) setActive(index);
+  }, []);
 
   function onKey(event: KeyboardEvent<HTMLTableSectionElement>) {
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 520) / ROW_HEIGHT) - 1);
@@ -285,60 +296,10 @@ function LibraryTable({ list, sort, onSort, onRange, onOpen, empty }: LibraryTab
             )}
             {rows.map((row) => {
               const item = rowAt(list, row.index);
-              if (!item) {
-                return (
-                  <tr
-                    key={row.key}
-                    data-index={row.index}
-                    data-testid="library-row-pending"
-                    className="row-pending"
-                    aria-rowindex={row.index + 2}
-                    aria-busy="true"
-                    tabIndex={row.index === current ? 0 : -1}
-                  >
-                    {COLUMNS.map((col) => (
-                      <td key={col.key} className={col.className}>
-                        <div className={`skeleton skeleton-cell w${(row.index + col.key.length) % 4}`} />
-                      </td>
-                    ))}
-                  </tr>
-                );
-              }
-              return (
-                <tr
-                  key={row.key}
-                  data-index={row.index}
-                  data-testid="library-row"
-                  aria-rowindex={row.index + 2}
-                  tabIndex={row.index === current ? 0 : -1}
-                  onClick={() => {
-                    setActive(row.index);
-                    onOpen(item);
-                  }}
-                  onFocus={() => row.index !== current && setActive(row.index)}
-                >
-                  <td className="col-name">
-                    <div className="cell-name">
-                      <span className="name">{item.name}</span>
-                      {item.aliases.map((alias) => (
-                        <span className="chip alias" key={alias}>
-                          {alias}
-                        </span>
-                      ))}
-                    </div>
-                    <div className="cell-sub mono" title={item.path}>
-                      {item.path}
-                    </div>
-                  </td>
-                  <td className="col-version mono">{item.latestVersion ?? '—'}</td>
-                  <td className="col-num">{item.versionCount.toLocaleString('en-US')}</td>
-                  <td className="col-format">{item.format || '—'}</td>
-                  <td className="col-num">{formatBytes(item.sizeBytes)}</td>
-                  <td className="col-date" title={formatDate(item.updatedAt)}>
-                    {formatWhen(item.updatedAt)}
-                  </td>
-                  <td className="col-source">{item.sourceName}</td>
-                </tr>
+              return item ? (
+                <LibraryRow key={row.key} index={row.index} item={item} focusable={row.index === current} onActivate={activate} />
+              ) : (
+                <PendingRow key={row.key} index={row.index} focusable={row.index === current} />
               );
             })}
             {padBottom > 0 && (
@@ -353,3 +314,62 @@ function LibraryTable({ list, sort, onSort, onRange, onOpen, empty }: LibraryTab
     </div>
   );
 }
+
+/** A loaded row. `onActivate(index, item)` opens it; `onActivate(index, null)` makes it the active row. */
+const LibraryRow = memo(function LibraryRow({
+  index,
+  item,
+  focusable,
+  onActivate,
+}: {
+  index: number;
+  item: LibraryItem;
+  focusable: boolean;
+  onActivate(index: number, item: LibraryItem | null): void;
+}) {
+  return (
+    <tr
+      data-index={index}
+      data-testid="library-row"
+      aria-rowindex={index + 2}
+      tabIndex={focusable ? 0 : -1}
+      onClick={() => onActivate(index, item)}
+      onFocus={() => onActivate(index, null)}
+    >
+      <td className="col-name">
+        <div className="cell-name">
+          <span className="name">{item.name}</span>
+          {item.aliases.map((alias) => (
+            <span className="chip alias" key={alias}>
+              {alias}
+            </span>
+          ))}
+        </div>
+        <div className="cell-sub mono" title={item.path}>
+          {item.path}
+        </div>
+      </td>
+      <td className="col-version mono">{item.latestVersion ?? '—'}</td>
+      <td className="col-num">{item.versionCount.toLocaleString('en-US')}</td>
+      <td className="col-format">{item.format || '—'}</td>
+      <td className="col-num">{formatBytes(item.sizeBytes)}</td>
+      <td className="col-date" title={formatDate(item.updatedAt)}>
+        {formatWhen(item.updatedAt)}
+      </td>
+      <td className="col-source">{item.sourceName}</td>
+    </tr>
+  );
+});
+
+/** A row whose page has not arrived: the same height and columns, still grey. */
+const PendingRow = memo(function PendingRow({ index, focusable }: { index: number; focusable: boolean }) {
+  return (
+    <tr data-index={index} data-testid="library-row-pending" className="row-pending" aria-rowindex={index + 2} aria-busy="true" tabIndex={focusable ? 0 : -1}>
+      {COLUMNS.map((col) => (
+        <td key={col.key} className={col.className}>
+          <div className={`skeleton skeleton-cell w${(index + col.key.length) % 4}`} />
+        </td>
+      ))}
+    </tr>
+  );
+});
