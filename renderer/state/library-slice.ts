@@ -180,8 +180,10 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
       patchList(kind, { loading: true });
       // A refetch of the same view brings back the rows on screen too; a new view starts at the top.
       const pages = sameView ? [...new Set([0, ...pagesAround(onScreen[kind].first, onScreen[kind].last)])] : [0];
+      // Rows first: the engine answers in order, and the menus can wait a moment.
+      const answers = Promise.all(pages.map((p) => api.call('library.page', request(kind, p))));
       const facets = sameQuery && !sameView ? null : api.call('library.page', { ...request(kind, 0), limit: 1, facets: true });
-      const results = await Promise.all(pages.map((p) => api.call('library.page', request(kind, p))));
+      const results = await answers;
       if (mine !== seq[kind]) return; // the user typed on; a newer answer is coming
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) {
