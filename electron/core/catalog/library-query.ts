@@ -222,16 +222,24 @@ function libraryFacets(db: Database.Database, filter: LibraryFilter, ids: number
   if (ids?.length === 0) return { total: 0, formats: [], sources: [] };
   const params: Record<string, unknown> = {};
   const where = whereClause(filter, ids, params, { facetFilters: false });
-  const formats = db
-    .prepare(`SELECT i.format AS value, COUNT(*) AS count FROM item i ${where} GROUP BY i.format ORDER BY count DESC, i.format`)
-    .all(params) as Array<{ value: string; count: number }>;
-  const sources = db
-    .prepare(
-      `SELECT s.id, s.name, c.count FROM (SELECT i.source_id, COUNT(*) AS count FROM item i ${where} GROUP BY i.source_id) c
-       JOIN source s ON s.id = c.source_id ORDER BY s.name COLLATE NOCASE, s.id`,
-    )
-    .all(params) as Array<{ id: number; name: string; count: number }>;
-  return { total: formats.reduce((n, f) => n + f.count, 0), formats, sources };
+  // One pass over the matches, counted by (format, source); few groups, summed up here.
+  const groups = db
+    .prepare(`SELECT i.format, i.source_id, COUNT(*) AS n FROM item i ${where} GROUP BY i.format, i.source_id`)
+    .all(params) as Array<{ format: string; source_id: number; n: number }>;
+  const formats = new Map<string, number>();
+  const bySource = new Map<number, number>();
+  let total = 0;
+  for (const g of groups) {
+    formats.set(g.format, (formats.get(g.format) ?? 0) + g.n);
+    bySource.set(g.source_id, (bySource.get(g.source_id) ?? 0) + g.n);
+    total += g.n;
+  }
+  const names = db.prepare('SELECT id, name FROM source ORDER BY name COLLATE NOCASE, id').all() as Array<{ id: number; name: string }>;
+  return {
+    total,
+    formats: [...formats].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)),
+    sources: names.filter((s) => bySource.has(s.id)).map((s) => ({ id: s.id, name: s.name, count: bySource.get(s.id) as number })),
+  };
 }
 
 /** Words worth finding an item by: architecture, model type, tags, license, card title… (bounded). */
