@@ -82,6 +82,19 @@ describe('library', () => {
     expect(screen.getByTestId('library-row').textContent).toContain('yolo-helmets');
   });
 
+  it('shows the first rows without waiting for the list of sources', async () => {
+    const api = createFakeApi({ sources: [makeSource()], items });
+    let answer: () => void = () => {};
+    api.handle('sources.list', () => new Promise((resolve) => {
+      answer = () => resolve({ ok: true, value: api.sources });
+    }));
+    renderApp(api);
+    await waitFor(() => expect(screen.getAllByTestId('library-row')).toHaveLength(2));
+    act(() => answer());
+    await waitFor(() => expect(screen.getByTestId('library-summary').textContent).toBe('2 models'));
+    expect(screen.getAllByTestId('library-row')).toHaveLength(2);
+  });
+
   it('debounces typing into one request', async () => {
     const api = createFakeApi({ sources: [makeSource()], items });
     renderApp(api);

@@ -220,19 +220,30 @@ export function libraryPage(db: Database.Database, req: PageRequest): LibraryPag
 
 function libraryFacets(db: Database.Database, filter: LibraryFilter, ids: number[] | null): LibraryFacets {
   if (ids?.length === 0) return { total: 0, formats: [], sources: [] };
-  const params: Record<string, unknown> = {};
-  const where = whereClause(filter, ids, params, { facetFilters: false });
-  // One pass over the matches, counted by (format, source); few groups, summed up here.
-  const groups = db
-    .prepare(`SELECT i.format, i.source_id, COUNT(*) AS n FROM item i ${where} GROUP BY i.format, i.source_id`)
-    .all(params) as Array<{ format: string; source_id: number; n: number }>;
   const formats = new Map<string, number>();
   const bySource = new Map<number, number>();
   let total = 0;
-  for (const g of groups) {
-    formats.set(g.format, (formats.get(g.format) ?? 0) + g.n);
-    bySource.set(g.source_id, (bySource.get(g.source_id) ?? 0) + g.n);
-    total += g.n;
+  if (ids === null && filter.kind !== undefined && filter.id === undefined) {
+    // No search: two counts on the (kind, format) and (kind, source) indexes, no item rows read.
+    for (const g of db.prepare('SELECT format, COUNT(*) AS n FROM item WHERE kind = ? GROUP BY format').all(filter.kind) as Array<{ format: string; n: number }>) {
+      formats.set(g.format, g.n);
+      total += g.n;
+    }
+    for (const g of db.prepare('SELECT source_id, COUNT(*) AS n FROM item WHERE kind = ? GROUP BY source_id').all(filter.kind) as Array<{ source_id: number; n: number }>) {
+      bySource.set(g.source_id, g.n);
+    }
+  } else {
+    // A search: one pass over the matching rows, counted by (format, source); few groups, summed here.
+    const params: Record<string, unknown> = {};
+    const where = whereClause(filter, ids, params, { facetFilters: false });
+    const groups = db
+      .prepare(`SELECT i.format, i.source_id, COUNT(*) AS n FROM item i ${where} GROUP BY i.format, i.source_id`)
+      .all(params) as Array<{ format: string; source_id: number; n: number }>;
+    for (const g of groups) {
+      formats.set(g.format, (formats.get(g.format) ?? 0) + g.n);
+      bySource.set(g.source_id, (bySource.get(g.source_id) ?? 0) + g.n);
+      total += g.n;
+    }
   }
   const names = db.prepare('SELECT id, name FROM source ORDER BY name COLLATE NOCASE, id').all() as Array<{ id: number; name: string }>;
   return {
