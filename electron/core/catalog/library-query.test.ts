@@ -77,6 +77,18 @@ describe('library queries', () => {
     expect(search('- / "')).toEqual([]);
   });
 
+  it('rewrites the words of an item whose versions changed, and keeps those of an unchanged one', () => {
+    const tagged = (tag: string) => item('bert', { versions: [version('v1', { meta: { card: { tags: [tag] } } })] });
+    write([tagged('sentiment'), item('other')]);
+    expect(names(catalog.listLibrary({ query: 'sentiment' }))).toEqual(['bert']);
+    write([tagged('toxicity'), item('other')], 2);
+    expect(names(catalog.listLibrary({ query: 'sentiment' }))).toEqual([]);
+    expect(names(catalog.listLibrary({ query: 'toxic' }))).toEqual(['bert']);
+    write([tagged('toxicity'), item('other')], 3);
+    expect(names(catalog.listLibrary({ query: 'toxic' }))).toEqual(['bert']);
+    expect(catalog.db.prepare('SELECT COUNT(*) AS n FROM item_words').get()).toEqual({ n: 2 });
+  });
+
   it('forgets renamed and removed items in the substring index', () => {
     write([item('alpha-one'), item('beta-two')]);
     write([item('alpha-renamed', { path: 'models/alpha-one' })], 2);

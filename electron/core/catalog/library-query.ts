@@ -288,8 +288,8 @@ export function refreshItemSummaries(db: Database.Database, sourceId: number): v
 
 /**
  * Rebuilds the word index rows of one source: names, paths, formats, tags, card text, architectures
- * of its items (item_words) and its runs (search_index), and the items' version summaries. item_trigram, for substrings of names and
- * paths, is kept by triggers as items are written; rows of removed items go with them (triggers).
+ * of its items (item_words), substrings of their names and paths (item_trigram), its runs
+ * (search_index), and the items' version summaries. Rows of removed items go with them (trigger).
  */
 export function rebuildSearch(db: Database.Database, sourceId: number): void {
   const items = db.prepare('SELECT id, kind, name, path, format, layout FROM item WHERE source_id = ?').all(sourceId) as Array<{
@@ -301,8 +301,14 @@ export function rebuildSearch(db: Database.Database, sourceId: number): void {
     layout: string;
   }>;
   const metas = db.prepare('SELECT label, meta_json, aliases_json, stage FROM version WHERE item_id = ?');
+  // A rescan mostly finds the same words: an unchanged row is left alone (an FTS5 delete re-reads
+  // and re-tokenises the old text, an insert tokenises the new one).
+  const current = db.prepare('SELECT name, path, body FROM item_words WHERE rowid = ?');
   const remove = db.prepare('DELETE FROM item_words WHERE rowid = ?');
   const insertItem = db.prepare('INSERT INTO item_words (rowid, name, path, body) VALUES (?, ?, ?, ?)');
+  const currentText = db.prepare('SELECT text FROM item_trigram WHERE rowid = ?').pluck();
+  const removeText = db.prepare('DELETE FROM item_trigram WHERE rowid = ?');
+  const insertText = db.prepare('INSERT INTO item_trigram (rowid, text) VALUES (?, ?)');
   const insertRun = db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, ?, ?, ?, ?)');
   db.transaction(() => {
     refreshItemSummaries(db, sourceId);
@@ -315,8 +321,18 @@ export function rebuildSearch(db: Database.Database, sourceId: number): void {
         collectText(parseJson<Record<string, unknown>>(v.meta_json, {}), words);
       }
       const rowid = searchRowid(i.id, i.kind);
-      remove.run(rowid);
-      insertItem.run(rowid, i.name, i.path.replace(/[/_.-]+/g, ' '), [...words].join(' ').slice(0, 20_000));
+      // substrings: the path, and the name unless the path holds it (as migration 6 fills it)
+      const text = i.path.toLowerCase().includes(i.name.toLowerCase()) ? i.path : `${i.name} ${i.path}`;
+      const wasText = currentText.get(rowid) as string | undefined;
+      if (wasText !== text) {
+        if (wasText !== undefined) removeText.run(rowid);
+        insertText.run(rowid, text);
+      }
+      const row = { name: i.name, path: i.path.replace(/[/_.-]+/g, ' '), body: [...words].join(' ').slice(0, 20_000) };
+      const was = current.get(rowid) as typeof row | undefined;
+      if (was && was.name === row.name && was.path === row.path && was.body === row.body) continue;
+      if (was) remove.run(rowid);
+      insertItem.run(rowid, row.name, row.path, row.body);
     }
     db.prepare('DELETE FROM search_index WHERE source_id = ?').run(sourceId);
     const runs = db.prepare('SELECT id, name, path, format FROM run WHERE source_id = ?').all(sourceId) as Array<{
