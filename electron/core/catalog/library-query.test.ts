@@ -89,6 +89,22 @@ describe('library queries', () => {
     expect(catalog.db.prepare('SELECT COUNT(*) AS n FROM item_words').get()).toEqual({ n: 2 });
   });
 
+  it('finds items a scan wrote before it rebuilt the indexes, by a substring of name or path', () => {
+    write([item('bert-base')]);
+    catalog.replaceItems(source, 2, [item('bert-base'), item('tinyllama-chat', { path: 'nlp/50%_off' })]);
+    const search = (query: string) => names(catalog.listLibrary({ query })).sort();
+    expect(search('llama')).toEqual(['tinyllama-chat']);
+    expect(search('ch')).toEqual(['tinyllama-chat']); // short words too (LIKE, as before migration 6)
+    expect(search('50%_')).toEqual(['tinyllama-chat']); // LIKE wildcards are literal
+    expect(search('5%f')).toEqual([]);
+    expect(catalog.libraryPage({ kind: 'model', query: 'llama' }).total).toBe(1);
+    expect(catalog.libraryPage({ kind: 'dataset', query: 'llama' }).total).toBe(0);
+    catalog.rebuildSearch(source);
+    expect(catalog.db.prepare('SELECT COUNT(*) AS n FROM item_search_pending').get()).toEqual({ n: 0 });
+    expect(search('llama')).toEqual(['tinyllama-chat']); // now from the indexes
+    expect(search('ch')).toEqual(['tinyllama-chat']); // word prefix of "chat"
+  });
+
   it('forgets renamed and removed items in the substring index', () => {
     write([item('alpha-one'), item('beta-two')]);
     write([item('alpha-renamed', { path: 'models/alpha-one' })], 2);

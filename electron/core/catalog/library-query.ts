@@ -113,12 +113,20 @@ export function matchingItemIds(db: Database.Database, query: string | undefined
   const words = queryWords(query);
   if (words.length === 0) return null;
   const params: string[] = [];
+  // Items written since their source's last rebuildSearch are not in the indexes yet: a substring
+  // of their name or path (LIKE, over those rows only; none once a scan has finished).
+  const pending = `SELECT p.item_id * 2 + (i.kind = 'dataset') AS r FROM item_search_pending p JOIN item i ON i.id = p.item_id
+    WHERE i.name LIKE ? ESCAPE '\\' OR i.path LIKE ? ESCAPE '\\'`;
   const parts = words.map((word) => {
+    const like = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     params.push(`${phrase(word)}*`);
     const prefix = 'SELECT rowid AS r FROM item_words WHERE item_words MATCH ?';
-    if ([...word].length < 3) return prefix;
-    params.push(phrase(word));
-    return `${prefix} UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ?`;
+    if ([...word].length < 3) {
+      params.push(like, like);
+      return `${prefix} UNION ${pending}`;
+    }
+    params.push(phrase(word), like, like);
+    return `${prefix} UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ? UNION ${pending}`;
   });
   const sql = parts.length === 1 ? (parts[0] as string) : parts.map((p) => `SELECT r FROM (${p})`).join(' INTERSECT ');
   const rowids = db.prepare(sql).pluck().all(...params) as number[];
@@ -312,6 +320,7 @@ export function rebuildSearch(db: Database.Database, sourceId: number): void {
   const insertRun = db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, ?, ?, ?, ?)');
   db.transaction(() => {
     refreshItemSummaries(db, sourceId);
+    db.prepare('DELETE FROM item_search_pending WHERE item_id IN (SELECT id FROM item WHERE source_id = ?)').run(sourceId);
     for (const i of items) {
       const words = new Set<string>([i.kind, i.format, i.layout]);
       for (const v of metas.all(i.id) as Array<{ label: string; meta_json: string; aliases_json: string; stage: string | null }>) {

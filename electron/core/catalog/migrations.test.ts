@@ -126,10 +126,16 @@ describe('catalog migrations', () => {
     // a name that the path holds is indexed once; another name beside the path
     expect(db.prepare('SELECT text FROM item_trigram ORDER BY rowid').pluck().all()).toEqual(['models/tinyllama-chat', 'Churn model mlruns/models/7']);
     expect(found('"churn mod"')).toEqual([4]);
+    // items written after it wait in item_search_pending until rebuildSearch indexes them
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item_search_pending').get()).toEqual({ n: 0 });
+    addItem.run('new-one', 'models/new-one');
+    db.prepare("UPDATE item SET name = 'renamed' WHERE id = 1").run();
+    expect(db.prepare('SELECT item_id FROM item_search_pending ORDER BY item_id').pluck().all()).toEqual([1, 3]);
     // removing items removes their search rows (a trigger; rows are written by rebuildSearch)
     db.prepare('DELETE FROM source WHERE id = 1').run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM item_trigram').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM item_words').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item_search_pending').get()).toEqual({ n: 0 });
 
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((p) => p.detail).join(' ');
     expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY name COLLATE NOCASE LIMIT 10")).toMatch(/item_by_kind_name/);

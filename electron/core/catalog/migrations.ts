@@ -275,7 +275,8 @@ CREATE INDEX item_by_kind_source ON item (kind, source_id);
 -- holds is not indexed twice. item_words: word prefixes of names, paths and what rebuildSearch
 -- collects (formats, labels, tags, card text, architectures); its item rows move out of
 -- search_index, which keeps the runs. Rows of removed items go with them (trigger). Not written by
--- triggers on insert: FTS5 flushes its buffer at every statement that fires one (10x the cost).
+-- triggers on insert: FTS5 flushes its buffer at every statement that fires one (10x the cost);
+-- item_search_pending (below) covers items written since.
 CREATE VIRTUAL TABLE item_trigram USING fts5 (text, tokenize = 'trigram remove_diacritics 1');
 INSERT INTO item_trigram (rowid, text)
   SELECT id * 2 + (kind = 'dataset'), CASE WHEN instr(lower(path), lower(name)) > 0 THEN path ELSE name || ' ' || path END FROM item;
@@ -286,9 +287,21 @@ INSERT INTO item_words (rowid, name, path, body)
   JOIN item i ON i.id = CAST(substr(s.ref, 6) AS INTEGER) WHERE s.ref LIKE 'item:%';
 DELETE FROM search_index WHERE ref LIKE 'item:%';
 
+-- Items written or renamed since the last rebuildSearch of their source (a scan writes items long
+-- before it rebuilds the indexes): search finds them by LIKE on name and path meanwhile, as before.
+CREATE TABLE item_search_pending (item_id INTEGER PRIMARY KEY);
+CREATE TRIGGER item_search_pending_insert AFTER INSERT ON item BEGIN
+  INSERT OR IGNORE INTO item_search_pending (item_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER item_search_pending_update AFTER UPDATE OF name, path ON item
+WHEN NEW.name IS NOT OLD.name OR NEW.path IS NOT OLD.path BEGIN
+  INSERT OR IGNORE INTO item_search_pending (item_id) VALUES (NEW.id);
+END;
+
 CREATE TRIGGER item_search_delete AFTER DELETE ON item BEGIN
   DELETE FROM item_trigram WHERE rowid = OLD.id * 2 + (OLD.kind = 'dataset');
   DELETE FROM item_words WHERE rowid = OLD.id * 2 + (OLD.kind = 'dataset');
+  DELETE FROM item_search_pending WHERE item_id = OLD.id;
 END;
 `,
   },
