@@ -216,3 +216,23 @@ describe('library pages over many search matches', () => {
     expect(dsets.items.every((i) => i.kind === 'dataset' && i.name.startsWith('qwen'))).toBe(true);
   });
 });
+
+describe('search plan', () => {
+  it('looks at pending items only through item_search_pending, never by scanning every item', () => {
+    const catalog = new Catalog(openCatalogDb(':memory:'));
+    const plans: string[] = [];
+    const prepare = catalog.db.prepare.bind(catalog.db);
+    // record the plan of every statement the search runs
+    (catalog.db as unknown as { prepare: typeof prepare }).prepare = ((sql: string) => {
+      if (/item_search_pending p/.test(sql)) {
+        const params = Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x');
+        plans.push((prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((p) => p.detail).join(' | '));
+      }
+      return prepare(sql);
+    }) as typeof prepare;
+    catalog.listLibrary({ query: 'llama 7b' });
+    expect(plans).toHaveLength(1);
+    expect(plans[0]).toMatch(/SCAN p\b/);
+    expect(plans[0]).not.toMatch(/SCAN i\b/);
+  });
+});

@@ -114,8 +114,9 @@ export function matchingItemIds(db: Database.Database, query: string | undefined
   if (words.length === 0) return null;
   const params: string[] = [];
   // Items written since their source's last rebuildSearch are not in the indexes yet: a substring
-  // of their name or path (LIKE, over those rows only; none once a scan has finished).
-  const pending = `SELECT p.item_id * 2 + (i.kind = 'dataset') AS r FROM item_search_pending p JOIN item i ON i.id = p.item_id
+  // of their name or path (LIKE, over those rows only; none once a scan has finished). CROSS JOIN
+  // keeps that order: without statistics the planner may scan every item and look each one up.
+  const pending = `SELECT p.item_id * 2 + (i.kind = 'dataset') AS r FROM item_search_pending p CROSS JOIN item i ON i.id = p.item_id
     WHERE i.name LIKE ? ESCAPE '\\' OR i.path LIKE ? ESCAPE '\\'`;
   const parts = words.map((word) => {
     const like = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
