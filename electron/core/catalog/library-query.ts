@@ -288,11 +288,27 @@ function parseJson<T>(text: string | null, fallback: T): T {
 
 /** Version count and latest label of a source's items, for sorting (only changed rows are written). */
 export function refreshItemSummaries(db: Database.Database, sourceId: number): void {
-  db.prepare(
-    `WITH s AS (SELECT i.id, ${VERSION_COUNT} AS n, ${LATEST_LABEL} AS latest FROM item i WHERE i.source_id = ?)
-     UPDATE item SET version_count = s.n, latest_version = s.latest FROM s
-     WHERE item.id = s.id AND (item.version_count IS NOT s.n OR item.latest_version IS NOT s.latest)`,
-  ).run(sourceId);
+  // One pass over the source's versions (a bare column beside MAX() comes from the row holding the
+  // maximum), compared here with what the items hold.
+  const actual = db
+    .prepare(
+      `SELECT v.item_id, COUNT(*) AS n, v.label, MAX(v.ordinal) FROM version v
+       WHERE v.item_id IN (SELECT id FROM item WHERE source_id = ?) GROUP BY v.item_id`,
+    )
+    .all(sourceId) as Array<{ item_id: number; n: number; label: string }>;
+  const byItem = new Map(actual.map((r) => [r.item_id, r]));
+  const update = db.prepare('UPDATE item SET version_count = ?, latest_version = ? WHERE id = ?');
+  const stored = db.prepare('SELECT id, version_count, latest_version FROM item WHERE source_id = ?').all(sourceId) as Array<{
+    id: number;
+    version_count: number;
+    latest_version: string | null;
+  }>;
+  for (const item of stored) {
+    const now = byItem.get(item.id);
+    const n = now?.n ?? 0;
+    const latest = now?.label ?? null;
+    if (item.version_count !== n || item.latest_version !== latest) update.run(n, latest, item.id);
+  }
 }
 
 /**
@@ -322,7 +338,9 @@ export function rebuildSearch(db: Database.Database, sourceId: number): void {
   db.transaction(() => {
     refreshItemSummaries(db, sourceId);
     db.prepare('DELETE FROM item_search_pending WHERE item_id IN (SELECT id FROM item WHERE source_id = ?)').run(sourceId);
-    for (const i of items) {
+    // Read everything first, then write each index in one run: interleaving version reads with
+    // writes to two FTS5 tables cost several times the writes alone (100k items: ~9 s vs ~3 s).
+    const rows = items.map((i) => {
       const words = new Set<string>([i.kind, i.format, i.layout]);
       for (const v of metas.all(i.id) as Array<{ label: string; meta_json: string; aliases_json: string; stage: string | null }>) {
         words.add(v.label);
@@ -330,19 +348,26 @@ export function rebuildSearch(db: Database.Database, sourceId: number): void {
         for (const a of parseJson<string[]>(v.aliases_json, [])) words.add(a);
         collectText(parseJson<Record<string, unknown>>(v.meta_json, {}), words);
       }
-      const rowid = searchRowid(i.id, i.kind);
-      // substrings: the path, and the name unless the path holds it (as migration 6 fills it)
-      const text = i.path.toLowerCase().includes(i.name.toLowerCase()) ? i.path : `${i.name} ${i.path}`;
-      const wasText = currentText.get(rowid) as string | undefined;
-      if (wasText !== text) {
-        if (wasText !== undefined) removeText.run(rowid);
-        insertText.run(rowid, text);
-      }
-      const row = { name: i.name, path: i.path.replace(/[/_.-]+/g, ' '), body: [...words].join(' ').slice(0, 20_000) };
-      const was = current.get(rowid) as typeof row | undefined;
-      if (was && was.name === row.name && was.path === row.path && was.body === row.body) continue;
-      if (was) remove.run(rowid);
-      insertItem.run(rowid, row.name, row.path, row.body);
+      return {
+        rowid: searchRowid(i.id, i.kind),
+        // substrings: the path, and the name unless the path holds it (as migration 6 fills it)
+        text: i.path.toLowerCase().includes(i.name.toLowerCase()) ? i.path : `${i.name} ${i.path}`,
+        name: i.name,
+        path: i.path.replace(/[/_.-]+/g, ' '),
+        body: [...words].join(' ').slice(0, 20_000),
+      };
+    });
+    for (const r of rows) {
+      const was = currentText.get(r.rowid) as string | undefined;
+      if (was === r.text) continue;
+      if (was !== undefined) removeText.run(r.rowid);
+      insertText.run(r.rowid, r.text);
+    }
+    for (const r of rows) {
+      const was = current.get(r.rowid) as { name: string; path: string; body: string } | undefined;
+      if (was && was.name === r.name && was.path === r.path && was.body === r.body) continue;
+      if (was) remove.run(r.rowid);
+      insertItem.run(r.rowid, r.name, r.path, r.body);
     }
     db.prepare('DELETE FROM search_index WHERE source_id = ?').run(sourceId);
     const runs = db.prepare('SELECT id, name, path, format FROM run WHERE source_id = ?').all(sourceId) as Array<{
