@@ -69,16 +69,30 @@ describe('library', () => {
     makeItem({ id: 3, name: 'invoices', kind: 'dataset', format: 'parquet' }),
   ];
 
-  it('renders rows and searches with library.list as you type', async () => {
+  it('renders rows and searches with library.page as you type', async () => {
     const api = createFakeApi({ sources: [makeSource()], items });
     renderApp(api);
     await waitFor(() => expect(screen.getAllByTestId('library-row')).toHaveLength(2));
-    expect(api.callsTo('library.list')).toContainEqual({ kind: 'model' });
+    expect(api.callsTo('library.page')).toContainEqual({ kind: 'model', sort: 'name', dir: 'asc', offset: 0, limit: 100 });
+    expect(api.callsTo('library.list')).toEqual([]); // never the whole list
 
     fireEvent.change(screen.getByTestId('search-input'), { target: { value: 'yolo' } });
-    await waitFor(() => expect(api.callsTo('library.list')).toContainEqual({ kind: 'model', query: 'yolo' }));
+    await waitFor(() => expect(api.callsTo('library.page')).toContainEqual(expect.objectContaining({ kind: 'model', query: 'yolo', offset: 0 })));
     await waitFor(() => expect(screen.getAllByTestId('library-row')).toHaveLength(1));
     expect(screen.getByTestId('library-row').textContent).toContain('yolo-helmets');
+  });
+
+  it('shows the first rows without waiting for the list of sources', async () => {
+    const api = createFakeApi({ sources: [makeSource()], items });
+    let answer: () => void = () => {};
+    api.handle('sources.list', () => new Promise((resolve) => {
+      answer = () => resolve({ ok: true, value: api.sources });
+    }));
+    renderApp(api);
+    await waitFor(() => expect(screen.getAllByTestId('library-row')).toHaveLength(2));
+    act(() => answer());
+    await waitFor(() => expect(screen.getByTestId('library-summary').textContent).toBe('2 models'));
+    expect(screen.getAllByTestId('library-row')).toHaveLength(2);
   });
 
   it('debounces typing into one request', async () => {
@@ -87,8 +101,11 @@ describe('library', () => {
     await waitFor(() => expect(screen.getAllByTestId('library-row')).toHaveLength(2));
     const search = screen.getByTestId('search-input');
     for (const value of ['b', 'be', 'ber', 'bert']) fireEvent.change(search, { target: { value } });
-    await waitFor(() => expect(api.callsTo('library.list')).toContainEqual({ kind: 'model', query: 'bert' }));
-    expect(api.callsTo('library.list').filter((i) => (i as { query?: string }).query)).toHaveLength(1);
+    await waitFor(() => expect(api.callsTo('library.page')).toContainEqual(expect.objectContaining({ kind: 'model', query: 'bert', limit: 100 })));
+    // one page of rows (and one count of formats and sources for the menus)
+    const searches = api.callsTo('library.page').filter((i) => (i as { query?: string }).query) as Array<{ facets?: boolean }>;
+    expect(searches.filter((i) => !i.facets)).toHaveLength(1);
+    expect(searches.map((i) => (i as { query: string }).query)).toEqual(searches.map(() => 'bert'));
   });
 
   it('sorts by a column when its header is clicked', async () => {
@@ -98,9 +115,11 @@ describe('library', () => {
     const names = () => screen.getAllByTestId('library-row').map((r) => r.querySelector('.name')?.textContent);
     expect(names()).toEqual(['bert-base', 'yolo-helmets']);
     fireEvent.click(screen.getByRole('button', { name: /Size/ }));
-    expect(names()).toEqual(['bert-base', 'yolo-helmets']); // largest first
+    await waitFor(() => expect(api.callsTo('library.page')).toContainEqual(expect.objectContaining({ sort: 'sizeBytes', dir: 'desc' })));
+    await waitFor(() => expect(names()).toEqual(['bert-base', 'yolo-helmets'])); // largest first
     fireEvent.click(screen.getByRole('button', { name: /Size/ }));
-    expect(names()).toEqual(['yolo-helmets', 'bert-base']);
+    await waitFor(() => expect(names()).toEqual(['yolo-helmets', 'bert-base']));
+    expect(api.callsTo('library.page')).toContainEqual(expect.objectContaining({ sort: 'sizeBytes', dir: 'asc' }));
   });
 
   it('switches to datasets from the sidebar', async () => {

@@ -56,6 +56,29 @@ export interface LibraryItem {
   updatedAt: number | null;
 }
 
+/** Columns the library can be sorted by (library.page). */
+export const LibrarySortKeySchema = z.enum(['name', 'latestVersion', 'versionCount', 'format', 'sizeBytes', 'updatedAt', 'sourceName']);
+export type LibrarySortKey = z.infer<typeof LibrarySortKeySchema>;
+
+/** What a query matches before the format and source filters: for the filter menus. */
+export interface LibraryFacets {
+  total: number;
+  /** Most common first. */
+  formats: Array<{ value: string; count: number }>;
+  /** By name. */
+  sources: Array<{ id: number; name: string; count: number }>;
+}
+
+/** One window of the library (library.page). */
+export interface LibraryPage {
+  /** Rows in all (after query and filters). */
+  total: number;
+  offset: number;
+  items: LibraryItem[];
+  /** Only when asked for. */
+  facets?: LibraryFacets;
+}
+
 export interface VersionFile {
   path: string;
   size: number;
@@ -395,6 +418,19 @@ export const methodInputs = {
     query: z.string().max(500).optional(),
     sourceId: Id.optional(),
   }),
+  /** One sorted, filtered window of the library (what the library table and the search box read). */
+  'library.page': z.object({
+    kind: ItemKindSchema.optional(),
+    query: z.string().max(500).optional(),
+    sourceId: Id.optional(),
+    format: z.string().max(200).optional(),
+    sort: LibrarySortKeySchema.default('name'),
+    dir: z.enum(['asc', 'desc']).default('asc'),
+    offset: z.number().int().min(0).max(100_000_000).default(0),
+    limit: z.number().int().min(1).max(1000).default(100),
+    /** Also count formats and sources of what the query matches (for the filter menus). */
+    facets: z.boolean().default(false),
+  }),
   'library.get': z.object({ id: Id }),
   /** Resolves "name", "name@label", "name@alias" or "name@latest" (as typed on the command line). */
   'library.resolve': z.object({ ref: z.string().min(1).max(1000), kind: ItemKindSchema.optional() }),
@@ -469,6 +505,7 @@ export interface MethodOutputs {
   'sources.openInFileManager': { app: string; opened: string };
   'demo.open': Source;
   'library.list': LibraryItem[];
+  'library.page': LibraryPage;
   'library.get': ItemDetail;
   'library.resolve': { itemId: number; versionId: number | null; itemName: string; versionLabel: string | null };
   'files.inspect': FileInspection;

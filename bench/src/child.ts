@@ -364,40 +364,62 @@ async function exportVersion(): Promise<void> {
   }
 }
 
-/** P5: library.list through the engine, each query `repeats` times. */
+/**
+ * P5: search calls through the engine, each `repeats` times: `method` is library.page (what the
+ * library's search box and the palette call) or library.list (the CLI's whole list).
+ */
 async function search(): Promise<void> {
   const engine = await createEngine({ dataDir: String(args.dataDir) });
   try {
-    const queries = args.queries as Array<{ query?: string; kind?: string; repeats?: number }>;
+    const queries = args.queries as Array<{ method?: string; input: Record<string, unknown>; repeats?: number }>;
     const repeats = Number(args.repeats ?? 10);
-    const out: Array<{ input: unknown; ms: number[]; rows: number }> = [];
+    const out: Array<{ method: string; input: unknown; ms: number[]; rows: number }> = [];
     for (const q of queries) {
-      const input = { ...(q.kind ? { kind: q.kind } : {}), ...(q.query !== undefined ? { query: q.query } : {}) };
-      await call(engine, 'library.list', input); // warm the statement cache and the page cache
+      const method = q.method ?? 'library.list';
+      await call(engine, method, q.input); // warm the statement cache and the page cache
       const ms: number[] = [];
       let rows = 0;
       for (let i = 0; i < (q.repeats ?? repeats); i++) {
         const t0 = performance.now();
-        const r = await call<unknown[]>(engine, 'library.list', input);
+        const r = await call<unknown[] | { total: number }>(engine, method, q.input);
         ms.push(performance.now() - t0);
-        rows = r.length;
+        rows = Array.isArray(r) ? r.length : r.total;
       }
-      out.push({ input, ms, rows });
+      out.push({ method, input: q.input, ms, rows });
     }
     const catalogMs = takeCatalogTime();
-    // The FTS5 index alone (a read-only connection): how much of a query is the MATCH itself.
+    // The full-text lookups alone (a read-only connection): how much of a query is the MATCH itself.
+    // With migration 6: each word's item_words prefix lookup (+ item_trigram substring lookup for
+    // words of 3+ characters), intersected, as library-query.ts runs them; before it, search_index.
     const fts: Array<{ query: string; ms: number[]; rows: number }> = [];
     const db = new Database(path.join(String(args.dataDir), 'catalog.sqlite'), { readonly: true });
     try {
-      const stmt = db.prepare('SELECT ref FROM search_index WHERE search_index MATCH ?');
+      const hasItemIndexes = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'item_words'").get() !== undefined;
+      const quote = (w: string) => `"${w.replace(/"/g, '""')}"`;
       for (const q of (args.fts as string[] | undefined) ?? []) {
-        const match = q.split(/\s+/).map((w) => `"${w.replace(/"/g, '""')}"*`).join(' AND ');
-        stmt.all(match);
+        const words = q.split(/\s+/).filter(Boolean);
+        let sql: string;
+        let params: string[];
+        if (hasItemIndexes) {
+          params = [];
+          const parts = words.map((w) => {
+            params.push(`${quote(w)}*`);
+            if ([...w].length < 3) return 'SELECT rowid AS r FROM item_words WHERE item_words MATCH ?';
+            params.push(quote(w));
+            return 'SELECT rowid AS r FROM item_words WHERE item_words MATCH ? UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ?';
+          });
+          sql = parts.map((p) => `SELECT r FROM (${p})`).join(' INTERSECT ');
+        } else {
+          sql = 'SELECT ref FROM search_index WHERE search_index MATCH ?';
+          params = [words.map((w) => `${quote(w)}*`).join(' AND ')];
+        }
+        const stmt = db.prepare(sql);
+        stmt.all(...params);
         const ms: number[] = [];
         let rows = 0;
         for (let i = 0; i < repeats; i++) {
           const t0 = performance.now();
-          rows = stmt.all(match).length;
+          rows = stmt.all(...params).length;
           ms.push(performance.now() - t0);
         }
         fts.push({ query: q, ms, rows });

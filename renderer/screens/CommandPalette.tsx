@@ -92,12 +92,13 @@ function PaletteDialog({ onClose, onOpen }: { onClose(): void; onOpen(route: Rou
     let stale = false;
     setSearching(true);
     const timer = setTimeout(async () => {
-      const [items, runs] = await Promise.all([api.call('library.list', { query: q }), api.call('runs.list', { query: q })]);
+      // Only the first few of each kind: a broad query costs the same as a narrow one.
+      const first = (kind: 'model' | 'dataset') => api.call('library.page', { kind, query: q, limit: PER_GROUP });
+      const [models, datasets, runs] = await Promise.all([first('model'), first('dataset'), api.call('runs.list', { query: q })]);
       if (stale) return;
-      const all = items.ok ? items.value : [];
       const results = [
-        ...all.filter((i) => i.kind === 'model').slice(0, PER_GROUP).map(itemResult),
-        ...all.filter((i) => i.kind === 'dataset').slice(0, PER_GROUP).map(itemResult),
+        ...(models.ok ? models.value.items.map(itemResult) : []),
+        ...(datasets.ok ? datasets.value.items.map(itemResult) : []),
         ...(runs.ok ? runs.value.slice(0, PER_GROUP).map(runResult) : []),
       ];
       setFound({ query: q, results });

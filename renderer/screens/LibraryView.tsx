@@ -1,15 +1,17 @@
-// Models or datasets as a sortable, filterable table that stays smooth with 100,000 rows: only the
-// rows in view (plus a few) are in the page (@tanstack/react-virtual). Each row opens the item
+// Models or datasets as a sortable, filterable table that stays smooth with 100,000 rows: the
+// engine sorts, filters and pages (library.page); only the rows in view (plus a few) are in the page
+// (@tanstack/react-virtual), and only the pages that hold them are fetched. A row not loaded yet is
+// a placeholder of the same height, so nothing moves when it arrives. Each row opens the item
 // (click, Enter); ↑/↓, Page Up/Down, Home/End move between rows.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ItemKind, LibraryItem } from '../../shared/contract';
 import { formatBytes } from '../../shared/format';
 import { SkeletonTableBody } from '../components/Skeleton';
 import { formatDate, formatWhen, plural } from '../lib/format';
 import { useApp } from '../state/hooks';
-import type { ListFilters, Sort, SortKey } from '../state/library-slice';
+import { type ListFilters, type ListState, rowAt, type Sort, type SortKey } from '../state/library-slice';
 
 export const ROW_HEIGHT = 52;
 const OVERSCAN = 8;
@@ -24,51 +26,8 @@ const COLUMNS: Array<{ key: SortKey; label: string; className: string }> = [
   { key: 'sourceName', label: 'Source', className: 'col-source' },
 ];
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-
-export function sortItems(items: LibraryItem[], sort: Sort): LibraryItem[] {
-  const sign = sort.dir === 'asc' ? 1 : -1;
-  return items.slice().sort((a, b) => {
-    const x = a[sort.key];
-    const y = b[sort.key];
-    // Missing values go last whichever way we sort.
-    if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
-    if (y === null || y === undefined) return -1;
-    const order = typeof x === 'number' && typeof y === 'number' ? x - y : collator.compare(String(x), String(y));
-    return order * sign || collator.compare(a.name, b.name);
-  });
-}
-
-export function filterItems(items: LibraryItem[], filters: ListFilters): LibraryItem[] {
-  if (filters.format === null && filters.sourceId === null) return items;
-  return items.filter(
-    (item) =>
-      (filters.format === null || item.format === filters.format) &&
-      (filters.sourceId === null || item.sourceId === filters.sourceId),
-  );
-}
-
-/** The formats and sources present in the list, most common first, for the filter menus. */
-export function filterOptions(items: LibraryItem[]): {
-  formats: Array<{ value: string; count: number }>;
-  sources: Array<{ id: number; name: string; count: number }>;
-} {
-  const formats = new Map<string, number>();
-  const sources = new Map<number, { name: string; count: number }>();
-  for (const item of items) {
-    formats.set(item.format, (formats.get(item.format) ?? 0) + 1);
-    const s = sources.get(item.sourceId);
-    if (s) s.count++;
-    else sources.set(item.sourceId, { name: item.sourceName, count: 1 });
-  }
-  return {
-    formats: [...formats].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || collator.compare(a.value, b.value)),
-    sources: [...sources].map(([id, s]) => ({ id, ...s })).sort((a, b) => collator.compare(a.name, b.name)),
-  };
-}
-
 export function LibraryView({ kind }: { kind: ItemKind }) {
-  const { list, sort, setSort, filters, setFilters, query, setQuery, navigate, indexing } = useApp(
+  const { list, sort, setSort, filters, setFilters, query, setQuery, navigate, loadRows, indexing } = useApp(
     useShallow((s) => ({
       list: s.lists[kind],
       sort: s.sort,
@@ -78,28 +37,29 @@ export function LibraryView({ kind }: { kind: ItemKind }) {
       query: s.query,
       setQuery: s.setQuery,
       navigate: s.navigate,
+      loadRows: s.loadRows,
       indexing: Object.keys(s.scans).length > 0 || s.sources.some((src) => src.status === 'scanning'),
     })),
   );
-  const options = useMemo(() => (list.items ? filterOptions(list.items) : null), [list.items]);
-  // A filter for a format or source no longer in the list would hide everything: ignore it.
-  const effective = useMemo<ListFilters>(
-    () => ({
-      format: filters.format !== null && options?.formats.some((f) => f.value === filters.format) ? filters.format : null,
-      sourceId: filters.sourceId !== null && options?.sources.some((s) => s.id === filters.sourceId) ? filters.sourceId : null,
-    }),
-    [filters, options],
-  );
-  const sorted = useMemo(() => (list.items ? sortItems(filterItems(list.items, effective), sort) : null), [list.items, effective, sort]);
+  const options = list.facets;
+  // A filter for a format or source the query does not match would hide everything: drop it.
+  useEffect(() => {
+    if (!options) return;
+    const patch: Partial<ListFilters> = {};
+    if (filters.format !== null && !options.formats.some((f) => f.value === filters.format)) patch.format = null;
+    if (filters.sourceId !== null && !options.sources.some((s) => s.id === filters.sourceId)) patch.sourceId = null;
+    if (Object.keys(patch).length > 0) setFilters(patch);
+  }, [options, filters, setFilters]);
   const noun = kind === 'model' ? 'models' : 'datasets';
-  const filtered = effective.format !== null || effective.sourceId !== null;
+  const filtered = filters.format !== null || filters.sourceId !== null;
+  const total = list.total;
 
   const summary =
-    sorted === null
+    total === null
       ? 'Loading…'
       : [
-          list.query ? `${plural(sorted.length, kind)} matching “${list.query}”` : plural(sorted.length, kind),
-          filtered && list.items ? `of ${list.items.length.toLocaleString('en-US')}` : null,
+          list.query ? `${plural(total, kind)} matching “${list.query}”` : plural(total, kind),
+          filtered && options ? `of ${options.total.toLocaleString('en-US')}` : null,
         ]
           .filter(Boolean)
           .join(' ');
@@ -111,19 +71,19 @@ export function LibraryView({ kind }: { kind: ItemKind }) {
           <h1>{kind === 'model' ? 'Models' : 'Datasets'}</h1>
           <p className="muted" aria-live="polite" data-testid="library-summary">
             {summary}
-            {list.loading && sorted !== null && <span className="spinner inline" aria-hidden="true" />}
+            {list.loading && total !== null && <span className="spinner inline" aria-hidden="true" />}
           </p>
         </div>
         {options && (options.formats.length > 1 || options.sources.length > 1 || filtered) && (
           <fieldset className="filters">
             <legend className="sr-only">Filter {noun}</legend>
-            {(options.formats.length > 1 || effective.format !== null) && (
+            {(options.formats.length > 1 || filters.format !== null) && (
               <label className="filter">
                 <span className="sr-only">Format</span>
                 <select
                   className="select"
                   data-testid="filter-format"
-                  value={effective.format ?? ''}
+                  value={filters.format ?? ''}
                   onChange={(e) => setFilters({ format: e.target.value || null })}
                 >
                   <option value="">All formats</option>
@@ -135,13 +95,13 @@ export function LibraryView({ kind }: { kind: ItemKind }) {
                 </select>
               </label>
             )}
-            {(options.sources.length > 1 || effective.sourceId !== null) && (
+            {(options.sources.length > 1 || filters.sourceId !== null) && (
               <label className="filter">
                 <span className="sr-only">Source</span>
                 <select
                   className="select"
                   data-testid="filter-source"
-                  value={effective.sourceId ?? ''}
+                  value={filters.sourceId ?? ''}
                   onChange={(e) => setFilters({ sourceId: e.target.value ? Number(e.target.value) : null })}
                 >
                   <option value="">All sources</option>
@@ -164,9 +124,10 @@ export function LibraryView({ kind }: { kind: ItemKind }) {
       )}
 
       <LibraryTable
-        items={sorted}
+        list={list}
         sort={sort}
         onSort={setSort}
+        onRange={(first, last) => loadRows(kind, first, last)}
         onOpen={(item) => navigate({ view: 'item', kind: item.kind, id: item.id })}
         empty={
           <div className="table-empty">
@@ -200,30 +161,33 @@ export function LibraryView({ kind }: { kind: ItemKind }) {
           </div>
         }
       />
-      {query !== list.query && sorted !== null && <span className="sr-only">Searching…</span>}
+      {query.trim() !== list.query && total !== null && <span className="sr-only">Searching…</span>}
     </div>
   );
 }
 
 interface LibraryTableProps {
-  items: LibraryItem[] | null;
+  list: ListState;
   sort: Sort;
   onSort(key: SortKey): void;
+  /** The rows on screen changed (indexes of the first and last, overscan included). */
+  onRange(first: number, last: number): void;
   onOpen(item: LibraryItem): void;
   empty: React.ReactNode;
 }
 
-function LibraryTable({ items, sort, onSort, onOpen, empty }: LibraryTableProps) {
+function LibraryTable({ list, sort, onSort, onRange, onOpen, empty }: LibraryTableProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const body = useRef<HTMLTableSectionElement>(null);
   const [active, setActive] = useState(0);
-  const count = items?.length ?? 0;
+  const count = list.total ?? 0;
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: OVERSCAN,
-    getItemKey: (index) => items?.[index]?.id ?? index,
+    // Rows are keyed by index (the default): a key function that changes with the list would make
+    // the virtualizer remeasure all rows on every render.
   });
   const rows = virtualizer.getVirtualItems();
   const total = virtualizer.getTotalSize();
@@ -231,6 +195,25 @@ function LibraryTable({ items, sort, onSort, onOpen, empty }: LibraryTableProps)
   const padBottom = rows.length > 0 ? total - (rows[rows.length - 1]?.end ?? 0) : 0;
   const focusAfterRender = useRef(false);
   const current = Math.min(active, Math.max(0, count - 1));
+  const first = rows[0]?.index ?? 0;
+  const last = rows[rows.length - 1]?.index ?? 0;
+
+  // Another query, sort or filter: back to the top (the rows below belong to another list).
+  const view = list.view;
+  const shownView = useRef(view);
+  useEffect(() => {
+    if (shownView.current === view) return;
+    shownView.current = view;
+    scroller.current?.scrollTo?.({ top: 0 });
+    setActive(0);
+  }, [view]);
+
+  // Asks for the rows on screen whenever they or the list change (onRange is a new function each
+  // render and needs no effect of its own).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: view and total are what make a new list
+  useEffect(() => {
+    if (list.total !== null) onRange(first, last);
+  }, [first, last, list.view, list.total]);
 
   useEffect(() => {
     if (!focusAfterRender.current) return;
@@ -245,6 +228,21 @@ function LibraryTable({ items, sort, onSort, onOpen, empty }: LibraryTableProps)
     virtualizer.scrollToIndex(next, { align: 'auto' });
   }
 
+  function open(index: number) {
+    const item = rowAt(list, index);
+    if (item) onOpen(item);
+  }
+
+  // One function for every row (rows are memoised; their props only change when their data does).
+  const latest = useRef({ onOpen, current });
+  latest.current = { onOpen, current };
+  const activate = useCallback((index: number, item: LibraryItem | null) => {
+    if (item) {
+      setActive(index);
+      latest.current.onOpen(item);
+    } else if (index !== latest.current.current) setActive(index);
+  }, []);
+
   function onKey(event: KeyboardEvent<HTMLTableSectionElement>) {
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 520) / ROW_HEIGHT) - 1);
     const keys: Record<string, () => void> = {
@@ -254,8 +252,8 @@ function LibraryTable({ items, sort, onSort, onOpen, empty }: LibraryTableProps)
       PageUp: () => move(current - page),
       Home: () => move(0),
       End: () => move(count - 1),
-      Enter: () => items?.[current] && onOpen(items[current]),
-      ' ': () => items?.[current] && onOpen(items[current]),
+      Enter: () => open(current),
+      ' ': () => open(current),
     };
     const action = keys[event.key];
     if (!action) return;
@@ -265,7 +263,7 @@ function LibraryTable({ items, sort, onSort, onOpen, empty }: LibraryTableProps)
 
   return (
     <div className="table-wrap table-scroll" ref={scroller} data-testid="library-scroll">
-      <table className="table library-table" aria-rowcount={items ? count + 1 : undefined}>
+      <table className="table library-table" aria-rowcount={list.total !== null ? count + 1 : undefined}>
         <thead>
           <tr>
             {COLUMNS.map((col) => {
@@ -288,8 +286,8 @@ function LibraryTable({ items, sort, onSort, onOpen, empty }: LibraryTableProps)
             })}
           </tr>
         </thead>
-        {items === null && <SkeletonTableBody rows={8} columns={COLUMNS.length} />}
-        {items !== null && items.length > 0 && (
+        {list.total === null && <SkeletonTableBody rows={8} columns={COLUMNS.length} />}
+        {count > 0 && (
           <tbody ref={body} onKeyDown={onKey}>
             {padTop > 0 && (
               <tr className="spacer" style={{ height: padTop }}>
@@ -297,42 +295,11 @@ function LibraryTable({ items, sort, onSort, onOpen, empty }: LibraryTableProps)
               </tr>
             )}
             {rows.map((row) => {
-              const item = items[row.index] as LibraryItem;
-              return (
-                <tr
-                  key={row.key}
-                  data-index={row.index}
-                  data-testid="library-row"
-                  aria-rowindex={row.index + 2}
-                  tabIndex={row.index === current ? 0 : -1}
-                  onClick={() => {
-                    setActive(row.index);
-                    onOpen(item);
-                  }}
-                  onFocus={() => row.index !== current && setActive(row.index)}
-                >
-                  <td className="col-name">
-                    <div className="cell-name">
-                      <span className="name">{item.name}</span>
-                      {item.aliases.map((alias) => (
-                        <span className="chip alias" key={alias}>
-                          {alias}
-                        </span>
-                      ))}
-                    </div>
-                    <div className="cell-sub mono" title={item.path}>
-                      {item.path}
-                    </div>
-                  </td>
-                  <td className="col-version mono">{item.latestVersion ?? '—'}</td>
-                  <td className="col-num">{item.versionCount.toLocaleString('en-US')}</td>
-                  <td className="col-format">{item.format || '—'}</td>
-                  <td className="col-num">{formatBytes(item.sizeBytes)}</td>
-                  <td className="col-date" title={formatDate(item.updatedAt)}>
-                    {formatWhen(item.updatedAt)}
-                  </td>
-                  <td className="col-source">{item.sourceName}</td>
-                </tr>
+              const item = rowAt(list, row.index);
+              return item ? (
+                <LibraryRow key={row.key} index={row.index} item={item} focusable={row.index === current} onActivate={activate} />
+              ) : (
+                <PendingRow key={row.key} index={row.index} focusable={row.index === current} />
               );
             })}
             {padBottom > 0 && (
@@ -343,7 +310,66 @@ function LibraryTable({ items, sort, onSort, onOpen, empty }: LibraryTableProps)
           </tbody>
         )}
       </table>
-      {items !== null && items.length === 0 && empty}
+      {list.total === 0 && empty}
     </div>
   );
 }
+
+/** A loaded row. `onActivate(index, item)` opens it; `onActivate(index, null)` makes it the active row. */
+const LibraryRow = memo(function LibraryRow({
+  index,
+  item,
+  focusable,
+  onActivate,
+}: {
+  index: number;
+  item: LibraryItem;
+  focusable: boolean;
+  onActivate(index: number, item: LibraryItem | null): void;
+}) {
+  return (
+    <tr
+      data-index={index}
+      data-testid="library-row"
+      aria-rowindex={index + 2}
+      tabIndex={focusable ? 0 : -1}
+      onClick={() => onActivate(index, item)}
+      onFocus={() => onActivate(index, null)}
+    >
+      <td className="col-name">
+        <div className="cell-name">
+          <span className="name">{item.name}</span>
+          {item.aliases.map((alias) => (
+            <span className="chip alias" key={alias}>
+              {alias}
+            </span>
+          ))}
+        </div>
+        <div className="cell-sub mono" title={item.path}>
+          {item.path}
+        </div>
+      </td>
+      <td className="col-version mono">{item.latestVersion ?? '—'}</td>
+      <td className="col-num">{item.versionCount.toLocaleString('en-US')}</td>
+      <td className="col-format">{item.format || '—'}</td>
+      <td className="col-num">{formatBytes(item.sizeBytes)}</td>
+      <td className="col-date" title={formatDate(item.updatedAt)}>
+        {formatWhen(item.updatedAt)}
+      </td>
+      <td className="col-source">{item.sourceName}</td>
+    </tr>
+  );
+});
+
+/** A row whose page has not arrived: the same height and columns, still grey. */
+const PendingRow = memo(function PendingRow({ index, focusable }: { index: number; focusable: boolean }) {
+  return (
+    <tr data-index={index} data-testid="library-row-pending" className="row-pending" aria-rowindex={index + 2} aria-busy="true" tabIndex={focusable ? 0 : -1}>
+      {COLUMNS.map((col) => (
+        <td key={col.key} className={col.className}>
+          <div className={`skeleton skeleton-cell w${(index + col.key.length) % 4}`} />
+        </td>
+      ))}
+    </tr>
+  );
+});

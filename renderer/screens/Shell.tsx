@@ -18,14 +18,17 @@ import { TopBar } from './TopBar';
 const RunsView = lazy(() => import('./RunsView').then((m) => ({ default: m.RunsView })));
 
 function Content() {
-  const { loaded, error, hasSources, route } = useApp(
+  const { loaded, error, hasSources, route, hasRows } = useApp(
     useShallow((s) => ({
       loaded: s.sourcesLoaded,
       error: s.sourcesError,
       hasSources: s.sources.length > 0,
       route: s.route,
+      // Rows of the library on screen need no list of sources: they show as soon as they come.
+      hasRows: s.route.view === 'library' && (s.lists[s.route.kind].total ?? 0) > 0,
     })),
   );
+  if (!loaded && hasRows && route.view === 'library') return <LibraryView key={route.kind} kind={route.kind} />;
   if (!loaded) {
     return (
       <div className="view" aria-busy="true">

@@ -106,21 +106,63 @@ describe('library at scale', () => {
     expect(scroller.scrollTop).toBeGreaterThan(99_000 * ROW_HEIGHT);
     expect(screen.queryByText('model-000000')).toBeNull();
     expect(screen.getAllByTestId('library-row').length).toBeLessThanOrEqual(fits + 20);
+    // Only the pages around the rows shown were asked for: the top and the end, never the middle.
+    const offsets = (api.callsTo('library.page') as Array<{ offset: number; limit: number }>).filter((c) => c.limit > 1).map((c) => c.offset);
+    expect(offsets).toContain(0);
+    expect(offsets).toContain(99_900);
+    expect(offsets.every((o) => o < 1000 || o >= 99_000)).toBe(true);
+    expect(offsets.length).toBeLessThanOrEqual(6);
+  });
+
+  it('shows rows not loaded yet as placeholders in their places, then fills them in', async () => {
+    const api = createFakeApi({ sources: [makeSource()], items: manyItems(5000) });
+    let release: () => void = () => {};
+    renderApp(api);
+    await waitFor(() => expect(screen.getByTestId('library-summary').textContent).toContain('5,000 models'));
+    // hold back the next pages until the placeholders have been seen
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    api.handle('library.page', async (input) => {
+      await gate;
+      const all = manyItems(5000);
+      const offset = input.offset ?? 0;
+      return { ok: true, value: { total: 5000, offset, items: all.slice(offset, offset + (input.limit ?? 100)) } };
+    });
+    const scroller = screen.getByTestId('library-scroll');
+    scroller.scrollTop = 3000 * ROW_HEIGHT;
+    await waitFor(() => {
+      fireEvent.scroll(scroller);
+      expect(screen.getAllByTestId('library-row-pending').length).toBeGreaterThan(0);
+    });
+    expect(screen.queryAllByTestId('library-row')).toHaveLength(0);
+    const pending = screen.getAllByTestId('library-row-pending');
+    expect(pending[0]?.getAttribute('aria-busy')).toBe('true');
+    const indexes = pending.map((r) => Number(r.getAttribute('data-index')));
+    act(() => release());
+    await waitFor(() => expect(screen.queryAllByTestId('library-row-pending')).toHaveLength(0));
+    // the same rows, now with their names, in the same places
+    const rows = screen.getAllByTestId('library-row');
+    expect(rows.map((r) => Number(r.getAttribute('data-index')))).toEqual(indexes);
+    expect(rows[0]?.textContent).toContain(`model-${String(indexes[0]).padStart(6, '0')}`);
   });
 
   it('filters by format and by source, and says how to undo it', async () => {
     const api = createFakeApi({ sources: [makeSource(), makeSource({ id: 2, name: 'Laptop' })], items: manyItems(400) });
     renderApp(api);
     await waitFor(() => expect(screen.getByTestId('library-summary').textContent).toContain('400 models'));
+    await waitFor(() => expect(screen.getByTestId('filter-format')).toBeTruthy());
     fireEvent.change(screen.getByTestId('filter-format'), { target: { value: 'safetensors' } });
-    expect(screen.getByTestId('library-summary').textContent).toBe('100 models of 400');
+    await waitFor(() => expect(screen.getByTestId('library-summary').textContent).toBe('100 models of 400'));
     for (const row of screen.getAllByTestId('library-row')) expect(row.textContent).toContain('safetensors');
     fireEvent.change(screen.getByTestId('filter-source'), { target: { value: '2' } });
-    expect(screen.getByTestId('library-summary').textContent).toBe('100 models of 400');
+    await waitFor(() => expect(screen.getByTestId('library-summary').textContent).toBe('100 models of 400'));
     for (const row of screen.getAllByTestId('library-row')) expect(row.textContent).toContain('Laptop');
+    // the engine filtered (format and source together): no row of another source or format came back
+    expect(api.callsTo('library.page')).toContainEqual(expect.objectContaining({ format: 'safetensors', sourceId: 2, offset: 0 }));
     fireEvent.change(screen.getByTestId('filter-source'), { target: { value: '' } });
     fireEvent.change(screen.getByTestId('filter-format'), { target: { value: '' } });
-    expect(screen.getByTestId('library-summary').textContent).toBe('400 models');
+    await waitFor(() => expect(screen.getByTestId('library-summary').textContent).toBe('400 models'));
   });
 });
 
@@ -146,7 +188,8 @@ describe('shell', () => {
     ]);
     fireEvent.change(input, { target: { value: 'bert' } });
     await waitFor(() => expect(screen.getAllByTestId('palette-result')).toHaveLength(3));
-    expect(api.callsTo('library.list')).toContainEqual({ query: 'bert' });
+    expect(api.callsTo('library.page')).toContainEqual({ kind: 'model', query: 'bert', limit: 6 });
+    expect(api.callsTo('library.page')).toContainEqual({ kind: 'dataset', query: 'bert', limit: 6 });
     expect(api.callsTo('runs.list')).toContainEqual({ query: 'bert' });
     const palette = screen.getByTestId('palette');
     expect(within(palette).getByText('Datasets')).toBeTruthy();

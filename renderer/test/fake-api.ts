@@ -5,6 +5,8 @@ import type {
   EventPayloads,
   ItemDetail,
   LibraryItem,
+  LibraryPage,
+  LibrarySortKey,
   MethodInput,
   MethodName,
   MethodOutput,
@@ -132,6 +134,8 @@ export function createFakeApi(init: { sources?: Source[]; items?: LibraryItem[];
         const q = typeof i.query === 'string' ? i.query.toLowerCase() : '';
         return ok(api.items.filter((it) => (!i.kind || it.kind === i.kind) && (!q || it.name.toLowerCase().includes(q))));
       }
+      case 'library.page':
+        return ok(page(i));
       case 'library.get': {
         const detail = api.details.get(i.id as number);
         return detail ? ok(detail) : { ok: false, error: { code: 'NOT_FOUND', message: 'That item is gone.' } };
@@ -178,5 +182,43 @@ export function createFakeApi(init: { sources?: Source[]; items?: LibraryItem[];
     }
   }
 
+  /** library.page as the engine answers it: match, filter, sort (missing values last, ties by name), window. */
+  function page(i: Record<string, unknown>): LibraryPage {
+    const q = typeof i.query === 'string' ? i.query.toLowerCase() : '';
+    const matched = api.items.filter((it) => (!i.kind || it.kind === i.kind) && (!q || it.name.toLowerCase().includes(q)));
+    const rows = matched.filter((it) => (i.format === undefined || it.format === i.format) && (i.sourceId === undefined || it.sourceId === i.sourceId));
+    const key = (i.sort ?? 'name') as LibrarySortKey;
+    const sign = i.dir === 'desc' ? -1 : 1;
+    rows.sort((a, b) => {
+      const x = a[key];
+      const y = b[key];
+      if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
+      if (y === null || y === undefined) return -1;
+      const order = typeof x === 'number' && typeof y === 'number' ? x - y : collator.compare(String(x), String(y));
+      return order * sign || collator.compare(a.name, b.name);
+    });
+    const offset = typeof i.offset === 'number' ? i.offset : 0;
+    const limit = typeof i.limit === 'number' ? i.limit : 100;
+    const out: LibraryPage = { total: rows.length, offset, items: rows.slice(offset, offset + limit) };
+    if (i.facets) {
+      const formats = new Map<string, number>();
+      const sources = new Map<number, { name: string; count: number }>();
+      for (const it of matched) {
+        formats.set(it.format, (formats.get(it.format) ?? 0) + 1);
+        const s = sources.get(it.sourceId) ?? { name: it.sourceName, count: 0 };
+        s.count++;
+        sources.set(it.sourceId, s);
+      }
+      out.facets = {
+        total: matched.length,
+        formats: [...formats].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || collator.compare(a.value, b.value)),
+        sources: [...sources].map(([id, s]) => ({ id, ...s })).sort((a, b) => collator.compare(a.name, b.name)),
+      };
+    }
+    return out;
+  }
+
   return api;
 }
+
+const collator = new Intl.Collator('en', { sensitivity: 'base' });

@@ -187,7 +187,10 @@ export function buildCatalog(dataDir: string, spec: CatalogSpec): CatalogStats {
       entries: count('SELECT COUNT(*) AS n FROM entry'),
       items: count('SELECT COUNT(*) AS n FROM item'),
       versions: count('SELECT COUNT(*) AS n FROM version'),
-      searchRows: count('SELECT COUNT(*) AS n FROM search_index'),
+      // Item rows of the word index live in item_words from migration 6 on (search_index keeps runs).
+      searchRows:
+        count('SELECT COUNT(*) AS n FROM search_index') +
+        (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'item_words'").get() ? count('SELECT COUNT(*) AS n FROM item_words') : 0),
       metricPoints: count('SELECT COALESCE(SUM(count), 0) AS n FROM metric_series'),
       chartItemId,
       chartRunId,

@@ -1,5 +1,5 @@
 // The 1M-entry / 100k-item synthetic catalog is built once and kept in the cache folder, keyed by a
-// hash of the code that shapes it (migrations, Catalog, the generator): other code → rebuilt.
+// hash of the code that shapes it (migrations, Catalog and its library queries, the generator): other code → rebuilt.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CatalogSpec, CatalogStats } from '../data/synthetic-catalog';
@@ -14,7 +14,7 @@ export const UI_CATALOG: CatalogSpec = { entries: 0, items: 100_000, datasetShar
 
 export async function cachedCatalog(ctx: BenchContext, spec: CatalogSpec): Promise<{ dir: string; stats: CatalogStats; built: boolean }> {
   const key = sourceHash(
-    ['electron/core/catalog/migrations.ts', 'electron/core/catalog/catalog.ts', 'bench/src/data/synthetic-catalog.ts'],
+    ['electron/core/catalog/migrations.ts', 'electron/core/catalog/catalog.ts', 'electron/core/catalog/library-query.ts', 'bench/src/data/synthetic-catalog.ts'],
     JSON.stringify(spec),
   );
   const dir = path.join(ctx.cacheDir, `catalog-${key}`);

@@ -7,10 +7,12 @@ import type {
   ItemKind,
   ItemVersion,
   LibraryItem,
+  LibraryPage,
   Source,
   SourceKind,
   SourceStatus,
 } from '../../../shared/contract';
+import { type LibraryFilter, libraryPage, listLibrary, type PageRequest, rebuildSearch } from './library-query';
 
 export interface NewSource {
   name: string;
@@ -113,21 +115,6 @@ function toSourceRow(r: SourceDbRow): SourceRow {
     lastError: r.last_error,
     generation: r.generation,
   };
-}
-
-/** Words worth finding an item by: architecture, model type, tags, license, card title… (bounded). */
-function collectText(value: unknown, out: Set<string>, depth = 0): void {
-  if (out.size > 400 || depth > 3) return;
-  if (typeof value === 'string') {
-    if (value.length <= 200) out.add(value);
-  } else if (Array.isArray(value)) {
-    for (const v of value.slice(0, 50)) collectText(v, out, depth + 1);
-  } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'mainFile' || k === 'warnings' || k === 'tensorTypes' || k === 'dtypes') continue;
-      collectText(v, out, depth + 1);
-    }
-  }
 }
 
 /**
@@ -673,110 +660,19 @@ export class Catalog {
     return count;
   }
 
-  /** Rebuilds the full-text index rows of one source: names, paths, formats, tags, card text, architectures. */
+  /** Rebuilds the search index rows of one source (see library-query.ts). */
   rebuildSearch(sourceId: number): void {
-    const items = this.db.prepare('SELECT id, kind, name, path, format, layout FROM item WHERE source_id = ?').all(sourceId) as Array<{
-      id: number;
-      kind: string;
-      name: string;
-      path: string;
-      format: string;
-      layout: string;
-    }>;
-    const metas = this.db.prepare('SELECT label, meta_json, aliases_json, stage FROM version WHERE item_id = ?');
-    const insert = this.db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, ?, ?, ?, ?)');
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM search_index WHERE source_id = ?').run(sourceId);
-      for (const i of items) {
-        const words = new Set<string>([i.kind, i.format, i.layout]);
-        for (const v of metas.all(i.id) as Array<{ label: string; meta_json: string; aliases_json: string; stage: string | null }>) {
-          words.add(v.label);
-          if (v.stage) words.add(v.stage);
-          for (const a of parseJson<string[]>(v.aliases_json, [])) words.add(a);
-          collectText(parseJson<Record<string, unknown>>(v.meta_json, {}), words);
-        }
-        insert.run(`item:${i.id}`, sourceId, i.name, i.path.replace(/[/_.-]+/g, ' '), [...words].join(' ').slice(0, 20_000));
-      }
-      const runs = this.db.prepare('SELECT id, name, path, format FROM run WHERE source_id = ?').all(sourceId) as Array<{
-        id: number;
-        name: string;
-        path: string;
-        format: string;
-      }>;
-      for (const r of runs) insert.run(`run:${r.id}`, sourceId, r.name, r.path.replace(/[/_.-]+/g, ' '), `run ${r.format}`);
-    })();
+    rebuildSearch(this.db, sourceId);
   }
 
-  listLibrary(filter: { kind?: ItemKind; query?: string; sourceId?: number; id?: number }): LibraryItem[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (filter.id) {
-      where.push('i.id = @id');
-      params.id = filter.id;
-    }
-    if (filter.kind) {
-      where.push('i.kind = @kind');
-      params.kind = filter.kind;
-    }
-    if (filter.sourceId) {
-      where.push('i.source_id = @sourceId');
-      params.sourceId = filter.sourceId;
-    }
-    const query = filter.query?.trim();
-    if (query) {
-      // Full-text (word prefixes over names, paths, formats, tags, card text, architectures), or every
-      // word appearing anywhere in the name or path (for fragments inside words).
-      const words = query.split(/\s+/).slice(0, 8);
-      params.fts = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' AND ');
-      const like = words.map((word, n) => {
-        params[`q${n}`] = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        return `(i.name LIKE @q${n} ESCAPE '\\' OR i.path LIKE @q${n} ESCAPE '\\')`;
-      });
-      where.push(
-        `(i.id IN (SELECT CAST(substr(ref, 6) AS INTEGER) FROM search_index WHERE search_index MATCH @fts AND ref LIKE 'item:%') OR (${like.join(' AND ')}))`,
-      );
-    }
-    const rows = this.db
-      .prepare(
-        `SELECT i.id, i.kind, i.name, i.source_id, s.name AS source_name, i.path, i.layout, i.format,
-                i.size_bytes, i.updated_ms,
-                (SELECT COUNT(*) FROM version v WHERE v.item_id = i.id) AS version_count,
-                (SELECT v.label FROM version v WHERE v.item_id = i.id ORDER BY v.ordinal DESC LIMIT 1) AS latest,
-                (SELECT json_group_array(a.value) FROM version v, json_each(v.aliases_json) a WHERE v.item_id = i.id) AS aliases
-         FROM item i JOIN source s ON s.id = i.source_id
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY i.name COLLATE NOCASE, i.id`,
-      )
-      .all(params) as Array<{
-      id: number;
-      kind: ItemKind;
-      name: string;
-      source_id: number;
-      source_name: string;
-      path: string;
-      layout: string;
-      format: string;
-      size_bytes: number;
-      updated_ms: number | null;
-      version_count: number;
-      latest: string | null;
-      aliases: string;
-    }>;
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      name: r.name,
-      sourceId: r.source_id,
-      sourceName: r.source_name,
-      path: r.path,
-      layout: r.layout,
-      format: r.format,
-      versionCount: r.version_count,
-      latestVersion: r.latest,
-      aliases: parseJson<string[]>(r.aliases, []),
-      sizeBytes: r.size_bytes,
-      updatedAt: r.updated_ms,
-    }));
+  /** Every item that matches, by name (see library-query.ts for the search). */
+  listLibrary(filter: LibraryFilter): LibraryItem[] {
+    return listLibrary(this.db, filter);
+  }
+
+  /** One sorted, filtered window of the library and the number of rows in all. */
+  libraryPage(request: PageRequest): LibraryPage {
+    return libraryPage(this.db, request);
   }
 
   getItem(id: number): ItemDetail | null {

@@ -9,8 +9,11 @@ function tables(db: Database.Database): string[] {
   );
 }
 
+const nextId = () => Math.max(...MIGRATIONS.map((m) => m.id)) + 1;
+const upTo = (id: number) => MIGRATIONS.filter((m) => m.id <= id);
+
 describe('catalog migrations', () => {
-  it('ids are 1..n in order (append-only list)', () => {
+  it('ids are 1..n in list order (append-only)', () => {
     expect(MIGRATIONS.map((m) => m.id)).toEqual(MIGRATIONS.map((_, i) => i + 1));
   });
 
@@ -117,6 +120,50 @@ describe('catalog migrations', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM metric_data').get()).toEqual({ n: 0 });
   });
 
+  it('migration 6 adds version summaries for sorting and item search indexes, filled for existing rows', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, upTo(4));
+    db.prepare("INSERT INTO source (name, kind, url, created_at) VALUES ('a', 'local', '/a', 0)").run();
+    const addItem = db.prepare("INSERT INTO item (source_id, kind, name, path, layout, format, generation) VALUES (1, 'model', ?, ?, 'file', 'gguf', 1)");
+    const addVersion = db.prepare("INSERT INTO version (item_id, label, ordinal, path, size_bytes, format, aliases_json) VALUES (?, ?, ?, 'p', 1, 'gguf', ?)");
+    addItem.run('tinyllama-chat', 'models/tinyllama-chat');
+    addVersion.run(1, 'v1', 0, '["old"]');
+    addVersion.run(1, 'v2', 1, '["champion"]');
+    addItem.run('Churn model', 'mlruns/models/7');
+    const addWords = db.prepare('INSERT INTO search_index (ref, source_id, name, path, body) VALUES (?, 1, ?, ?, ?)');
+    addWords.run('item:1', 'tinyllama-chat', 'models tinyllama chat', 'model gguf LlamaForCausalLM');
+    addWords.run('run:1', 'run-1', 'runs 1', 'run mlflow');
+    const summary = (id: number) => db.prepare('SELECT version_count, latest_version FROM item WHERE id = ?').get(id);
+    const found = (q: string) => db.prepare('SELECT rowid FROM item_trigram WHERE item_trigram MATCH ?').pluck().all(q);
+
+    migrate(db, upTo(6));
+    // rows written before the migration are summarised and indexed by it (search rowids: id * 2, + 1 for datasets)
+    expect(summary(1)).toEqual({ version_count: 2, latest_version: 'v2' });
+    expect(found('"llama"')).toEqual([2]);
+    // item rows of the word index move to item_words; search_index keeps the runs
+    expect(db.prepare("SELECT rowid FROM item_words WHERE item_words MATCH 'llamafor*'").pluck().all()).toEqual([2]);
+    expect(db.prepare('SELECT ref FROM search_index').pluck().all()).toEqual(['run:1']);
+
+    // a name that the path holds is indexed once; another name beside the path
+    expect(db.prepare('SELECT text FROM item_trigram ORDER BY rowid').pluck().all()).toEqual(['models/tinyllama-chat', 'Churn model mlruns/models/7']);
+    expect(found('"churn mod"')).toEqual([4]);
+    // items written after it wait in item_search_pending until rebuildSearch indexes them
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item_search_pending').get()).toEqual({ n: 0 });
+    addItem.run('new-one', 'models/new-one');
+    db.prepare("UPDATE item SET name = 'renamed' WHERE id = 1").run();
+    expect(db.prepare('SELECT item_id FROM item_search_pending ORDER BY item_id').pluck().all()).toEqual([1, 3]);
+    // removing items removes their search rows (a trigger; rows are written by rebuildSearch)
+    db.prepare('DELETE FROM source WHERE id = 1').run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item_trigram').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item_words').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item_search_pending').get()).toEqual({ n: 0 });
+
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((p) => p.detail).join(' ');
+    expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY name COLLATE NOCASE LIMIT 10")).toMatch(/item_by_kind_name/);
+    expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY version_count DESC LIMIT 10")).toMatch(/item_by_kind_versions/);
+  });
+
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
     expect(migrate(db)).toBe(MIGRATIONS.length);
@@ -132,13 +179,13 @@ describe('catalog migrations', () => {
 
   it('refuses a catalog written by a newer version', () => {
     const db = new Database(':memory:');
-    migrate(db, [...MIGRATIONS, { id: MIGRATIONS.length + 1, name: 'future', sql: 'CREATE TABLE future (x)' }]);
+    migrate(db, [...MIGRATIONS, { id: nextId(), name: 'future', sql: 'CREATE TABLE future (x)' }]);
     expect(() => migrate(db)).toThrow(/newer version of Modelshelf/);
   });
 
   it('rolls back a failing migration completely', () => {
     const db = new Database(':memory:');
-    const broken = [...MIGRATIONS, { id: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nope;' }];
+    const broken = [...MIGRATIONS, { id: nextId(), name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nope;' }];
     expect(() => migrate(db, broken)).toThrow();
     expect(tables(db)).not.toContain('half');
     expect(migrate(db)).toBe(0);

@@ -277,4 +277,60 @@ DELETE FROM metric_series;
 UPDATE run SET fingerprint = '';
 `,
   },
+  {
+    id: 6,
+    name: 'library-summary-and-substring-search',
+    sql: `
+-- An item's version count and latest label, for sorting the library in SQL (what a page shows is
+-- read from version itself). Set for a whole source by rebuildSearch after each scan.
+ALTER TABLE item ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE item ADD COLUMN latest_version TEXT;
+UPDATE item SET
+  version_count = (SELECT COUNT(*) FROM version v WHERE v.item_id = item.id),
+  latest_version = (SELECT label FROM version v WHERE v.item_id = item.id ORDER BY v.ordinal DESC, v.id DESC LIMIT 1);
+
+-- Library pages sorted and filtered in SQL, per kind. Columns a rescan rewrites on every item
+-- (size, time) get no index: an index is rewritten with them, and those sorts read every row anyway.
+CREATE INDEX item_by_kind_name ON item (kind, name COLLATE NOCASE);
+CREATE INDEX item_by_kind_versions ON item (kind, version_count);
+CREATE INDEX item_by_kind_latest ON item (kind, latest_version COLLATE NOCASE);
+CREATE INDEX item_by_kind_format ON item (kind, format);
+CREATE INDEX item_by_kind_source ON item (kind, source_id);
+
+-- Item search indexes, written by rebuildSearch after each scan. rowid = item id * 2 + (1 for a
+-- dataset): a search counts and filters by kind without reading item rows. item_trigram:
+-- substrings of names and paths (what LIKE '%word%' scanned every row for); a name the path already
+-- holds is not indexed twice. item_words: word prefixes of names, paths and what rebuildSearch
+-- collects (formats, labels, tags, card text, architectures); its item rows move out of
+-- search_index, which keeps the runs. Rows of removed items go with them (trigger). Not written by
+-- triggers on insert: FTS5 flushes its buffer at every statement that fires one (10x the cost);
+-- item_search_pending (below) covers items written since.
+CREATE VIRTUAL TABLE item_trigram USING fts5 (text, tokenize = 'trigram remove_diacritics 1');
+INSERT INTO item_trigram (rowid, text)
+  SELECT id * 2 + (kind = 'dataset'), CASE WHEN instr(lower(path), lower(name)) > 0 THEN path ELSE name || ' ' || path END FROM item;
+
+CREATE VIRTUAL TABLE item_words USING fts5 (name, path, body, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO item_words (rowid, name, path, body)
+  SELECT i.id * 2 + (i.kind = 'dataset'), s.name, s.path, s.body FROM search_index s
+  JOIN item i ON i.id = CAST(substr(s.ref, 6) AS INTEGER) WHERE s.ref LIKE 'item:%';
+DELETE FROM search_index WHERE ref LIKE 'item:%';
+
+-- Items written or renamed since the last rebuildSearch of their source (a scan writes items long
+-- before it rebuilds the indexes): search finds them by LIKE on name and path meanwhile, as before.
+CREATE TABLE item_search_pending (item_id INTEGER PRIMARY KEY);
+CREATE TRIGGER item_search_pending_insert AFTER INSERT ON item BEGIN
+  INSERT OR IGNORE INTO item_search_pending (item_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER item_search_pending_update AFTER UPDATE OF name, path ON item
+WHEN NEW.name IS NOT OLD.name OR NEW.path IS NOT OLD.path BEGIN
+  INSERT OR IGNORE INTO item_search_pending (item_id) VALUES (NEW.id);
+END;
+
+CREATE TRIGGER item_search_delete AFTER DELETE ON item BEGIN
+  DELETE FROM item_trigram WHERE rowid = OLD.id * 2 + (OLD.kind = 'dataset');
+  DELETE FROM item_words WHERE rowid = OLD.id * 2 + (OLD.kind = 'dataset');
+  DELETE FROM item_search_pending WHERE item_id = OLD.id;
+END;
+`,
+  },
 ];

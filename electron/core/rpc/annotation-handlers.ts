@@ -1,5 +1,5 @@
 // Team annotations (aliases, stages, tags, notes, links) and the activity log. Also wraps
-// library.list and library.get so what the library shows includes the team's annotations next to
+// library.list, library.page and library.get so what the library shows includes the team's annotations next to
 // MLflow's own: this module's handlers must be spread AFTER libraryHandlers in engine.ts (the
 // engine test "library.get shows team annotations" fails otherwise).
 import type { EngineContext } from '../engine-context';
@@ -13,7 +13,7 @@ type ItemRef = { id: number; sourceId: number; kind: 'model' | 'dataset'; path: 
 
 export function annotationHandlers(
   ctx: EngineContext,
-): Pick<Handlers, 'annotations.set' | 'annotations.list' | 'activity.list' | 'library.list' | 'library.get'> {
+): Pick<Handlers, 'annotations.set' | 'annotations.list' | 'activity.list' | 'library.list' | 'library.page' | 'library.get'> {
   const store = new AnnotationStore(ctx.catalog.db);
   const library = libraryHandlers(ctx);
   const requireItem = (id: number): ItemRef => {
@@ -26,6 +26,10 @@ export function annotationHandlers(
 
   return {
     'library.list': async (filter) => store.annotateLibrary(await library['library.list'](filter)),
+    'library.page': async (input) => {
+      const page = await library['library.page'](input);
+      return { ...page, items: store.annotateLibrary(page.items) };
+    },
     'library.get': async (input) => store.annotateItem(await library['library.get'](input)),
     'annotations.set': async (input) => writeAnnotation(ctx, input),
     'annotations.list': async ({ itemId, sourceId, refresh }) => {

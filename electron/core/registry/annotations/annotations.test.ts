@@ -113,6 +113,10 @@ describe('team annotations', () => {
     const row = (await h['library.list']({})).find((i) => i.name === 'churn-classifier');
     expect(row?.aliases.sort()).toEqual(['champion', 'production']);
     expect(row?.tags?.sort()).toEqual(['candidate', 'customer-facing']);
+    // a page of the library (what the table shows) carries the same team aliases and tags
+    const paged = (await h['library.page']({ query: 'churn', sort: 'name', dir: 'asc', offset: 0, limit: 10, facets: false })).items.find((i) => i.name === 'churn-classifier');
+    expect(paged?.aliases.sort()).toEqual(['champion', 'production']);
+    expect(paged?.tags?.sort()).toEqual(['candidate', 'customer-facing']);
     const listed = await h['annotations.list']({ itemId: item.id, refresh: false });
     expect(listed.filter((a) => a.origin === 'mlflow').map((a) => `${a.kind}:${a.value}@${a.versionLabel}`)).toEqual(['stage:Staging@2', 'alias:champion@3']);
     expect(listed.filter((a) => a.origin === 'team')).toHaveLength(5);

@@ -215,13 +215,25 @@ export class AnnotationStore {
   /** LibraryItem.aliases gains the team's aliases; LibraryItem.tags the team's tags. */
   annotateLibrary(items: LibraryItem[]): LibraryItem[] {
     if (items.length === 0) return items;
-    const rows = this.db
-      .prepare(
-        `SELECT i.id AS item_id, a.kind, a.value FROM annotation a
-         JOIN item i ON i.source_id = a.source_id AND i.kind = a.item_kind AND i.path = a.item_path
-         WHERE a.kind IN ('alias', 'tag') ORDER BY a.at_ms, a.event_id`,
-      )
-      .all() as Array<{ item_id: number; kind: 'alias' | 'tag'; value: string }>;
+    // A page of the library looks its items up (annotation_by_target); a whole list joins once.
+    const rows = (
+      items.length <= 1000
+        ? this.db
+            .prepare(
+              `SELECT i.id AS item_id, a.kind, a.value FROM json_each(?) j
+               JOIN item i ON i.id = j.value
+               JOIN annotation a ON a.source_id = i.source_id AND a.item_kind = i.kind AND a.item_path = i.path
+               WHERE a.kind IN ('alias', 'tag') ORDER BY a.at_ms, a.event_id`,
+            )
+            .all(JSON.stringify(items.map((i) => i.id)))
+        : this.db
+            .prepare(
+              `SELECT i.id AS item_id, a.kind, a.value FROM annotation a
+               JOIN item i ON i.source_id = a.source_id AND i.kind = a.item_kind AND i.path = a.item_path
+               WHERE a.kind IN ('alias', 'tag') ORDER BY a.at_ms, a.event_id`,
+            )
+            .all()
+    ) as Array<{ item_id: number; kind: 'alias' | 'tag'; value: string }>;
     const by = new Map<number, { aliases: string[]; tags: string[] }>();
     for (const r of rows) {
       const entry = by.get(r.item_id) ?? { aliases: [], tags: [] };
