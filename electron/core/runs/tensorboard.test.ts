@@ -37,7 +37,10 @@ describe('crc32c', () => {
     };
     const buf = new Uint8Array(300);
     let seed = 7;
-    for (let i = 0; i < buf.length; i++) buf[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let i = 0; i < buf.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      buf[i] = seed >>> 24;
+    }
     for (const start of [0, 1, 3, 7, 8, 13]) {
       for (let len = 0; len <= 40; len++) expect(crc32c(buf, start, start + len)).toBe(byteWise(buf, start, start + len));
       expect(crc32c(buf, start, 300)).toBe(byteWise(buf, start, 300));

@@ -99,12 +99,15 @@ describe(`smbd killed mid-scan (${TRIALS} trials, seed ${SEED})`, () => {
           await mutateShare(samba.sharePath('models'), rng, trial);
           // What an uninterrupted scan of this share state stores (also times a full scan).
           const ref = await referenceDump(samba);
-          // Where the fault lands: a few ms into the walk, into the header reads, or at a random
-          // time within the length of the last complete scan.
+          // Where the fault lands: a few ms into the walk; when the walk has seen a random share of
+          // the files (header reads run alongside the walk, so this also lands in reads); a few ms
+          // into the reads left after the walk; or at a random time within the last complete scan.
           const budget = lastScanMs > 0 ? lastScanMs : ref.ms;
           const r = rng.next();
-          const trigger: ScanProgress['phase'] | 'time' = r < 0.4 ? 'listing' : r < 0.8 ? 'reading' : 'time';
-          const killAfter = trigger === 'time' ? Math.round(budget * (0.02 + 0.9 * rng.next())) : Math.round(30 * rng.next());
+          const trigger: ScanProgress['phase'] | 'files' | 'time' = r < 0.3 ? 'listing' : r < 0.75 ? 'files' : r < 0.9 ? 'reading' : 'time';
+          const filesAt = Math.round(FILES * (0.05 + 0.55 * rng.next()));
+          const killAfter =
+            trigger === 'time' ? Math.round(budget * (0.02 + 0.9 * rng.next())) : trigger === 'listing' ? Math.round(30 * rng.next()) : Math.round(5 * rng.next());
 
           phase = 'none';
           let armed: () => void = () => {};
@@ -112,7 +115,9 @@ describe(`smbd killed mid-scan (${TRIALS} trials, seed ${SEED})`, () => {
             armed = resolve;
           });
           const offTrigger = engine.onEvent((e) => {
-            if (e.event === 'scan.progress' && (e.payload as ScanProgress).phase === trigger) armed();
+            if (e.event !== 'scan.progress') return;
+            const p = e.payload as ScanProgress;
+            if (trigger === 'files' ? p.files >= filesAt : p.phase === trigger) armed();
           });
           const t0 = performance.now();
           if (trigger === 'time') armed();
@@ -130,7 +135,7 @@ describe(`smbd killed mid-scan (${TRIALS} trials, seed ${SEED})`, () => {
           await killer;
           offTrigger();
           const scanMs = performance.now() - t0;
-          const label = `trial ${trial} (${trigger} + ${killAfter} ms: killed at ${Math.round(killedAt)} ms while ${killedIn}, scan ended at ${Math.round(scanMs)} ms)`;
+          const label = `trial ${trial} (${trigger === 'files' ? `${filesAt} files` : trigger} + ${killAfter} ms: killed at ${Math.round(killedAt)} ms while ${killedIn}, scan ended at ${Math.round(scanMs)} ms)`;
 
           const db = openReadOnly(dataDir);
           try {
@@ -140,6 +145,7 @@ describe(`smbd killed mid-scan (${TRIALS} trials, seed ${SEED})`, () => {
             if (result.ok) {
               // The scan finished before the fault reached it: a complete scan, the new floor.
               figures.faultsAfterScan++;
+              console.log(`${label}: the scan finished first`);
               expect(last.status, label).toBe('done');
               lastComplete = counts;
             } else {
