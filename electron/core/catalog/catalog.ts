@@ -13,6 +13,7 @@ import type {
   SourceStatus,
 } from '../../../shared/contract';
 import { type LibraryFilter, libraryPage, listLibrary, type PageRequest, rebuildSearch } from './library-query';
+import { parseJson } from './parse-json';
 
 export interface NewSource {
   name: string;
@@ -134,15 +135,6 @@ class GroupingEntry implements StoredEntry {
 
   get name(): string {
     return this.parent === '' ? this.path : this.path.slice(this.parent.length + 1);
-  }
-}
-
-function parseJson<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
   }
 }
 

@@ -12,6 +12,7 @@
 // split by kind without reading item rows.
 import type Database from 'better-sqlite3';
 import type { ItemKind, LibraryFacets, LibraryItem, LibraryPage, LibrarySortKey } from '../../../shared/contract';
+import { parseJson } from './parse-json';
 
 export interface LibraryFilter {
   kind?: ItemKind;
@@ -274,15 +275,6 @@ function collectText(value: unknown, out: Set<string>, depth = 0): void {
       if (k === 'mainFile' || k === 'warnings' || k === 'tensorTypes' || k === 'dtypes') continue;
       collectText(v, out, depth + 1);
     }
-  }
-}
-
-function parseJson<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
   }
 }
 
