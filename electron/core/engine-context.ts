@@ -22,6 +22,8 @@ export interface ScanManager {
   /** Runs (or joins the running) scan of a source. */
   scan(id: number): Promise<ScanSummary>;
   cancel(id: number): boolean;
+  /** Cancels the running scan of a source (if any) and resolves once it has ended. */
+  stop(id: number): Promise<void>;
   isScanning(id: number): boolean;
 }
 

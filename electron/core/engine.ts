@@ -155,6 +155,15 @@ function scanManager(ctx: Omit<EngineContext, 'scans'>) {
       current?.controller.abort();
       return current !== undefined;
     },
+    async stop(id) {
+      const current = running.get(id);
+      if (!current) return;
+      current.controller.abort();
+      await current.promise.then(
+        () => {},
+        () => {},
+      );
+    },
     isScanning: (id) => running.has(id),
     async stopAll() {
       for (const s of running.values()) s.controller.abort();

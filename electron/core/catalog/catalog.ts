@@ -15,6 +15,17 @@ import type {
 import { type LibraryFilter, libraryPage, listLibrary, type PageRequest, rebuildSearch } from './library-query';
 import { parseJson } from './parse-json';
 
+function sameFiles(
+  stored: Array<{ path: string; size: number; mtime_ms: number | null }>,
+  files: Array<{ path: string; size: number; mtimeMs: number | null }>,
+): boolean {
+  const byPath = new Map(stored.map((o) => [o.path, o]));
+  return files.every((f) => {
+    const o = byPath.get(f.path);
+    return o !== undefined && o.size === f.size && o.mtime_ms === f.mtimeMs;
+  });
+}
+
 export interface NewSource {
   name: string;
   kind: SourceKind;
@@ -573,10 +584,9 @@ export class Catalog {
       const same =
         old !== undefined &&
         oldFiles.length === files.length &&
-        files.every((f, i) => {
-          const o = oldFiles[i] as (typeof oldFiles)[number];
-          return o.path === f.path && o.size === f.size && o.mtime_ms === f.mtimeMs;
-        });
+        // Compared by path, not by position: SQLite orders paths by bytes (code points) and JS
+        // by UTF-16 units, which disagree for names with characters beyond U+FFFF.
+        sameFiles(oldFiles, files);
       if (!same) {
         if (old) written += stmts.deleteFiles.run(versionId).changes;
         for (const f of files) written += stmts.insertFile.run(versionId, f.path, f.size, f.mtimeMs).changes;

@@ -66,7 +66,7 @@ describe('nas handlers', () => {
       credentials: { ...credentials, delete: async (id) => void deleted.push(id) },
       emit,
       sources: health.sources,
-      scans: { scan: async () => Promise.reject(new Error('no scans here')), cancel: () => false, isScanning: () => false },
+      scans: { scan: async () => Promise.reject(new Error('no scans here')), cancel: () => false, stop: async () => {}, isScanning: () => false },
     };
     handlers = nasHandlers(ctx, { mounts: { platform: 'linux', procMountsPath: path.join(dir, 'mounts'), gvfsRunRoot: path.join(dir, 'none') } });
   });

@@ -78,7 +78,9 @@ export function sourceHandlers(ctx: EngineContext): Pick<
     'sources.add': async ({ location, name, password, remember }) => addSource(ctx, location, name, password, remember ?? true),
     'sources.remove': async ({ id }) => {
       ctx.sources.requireRow(id);
-      ctx.scans.cancel(id);
+      // The scan must have ended before the rows go: a listing answering late would otherwise
+      // write rows for a source that no longer exists.
+      await ctx.scans.stop(id);
       await ctx.sources.drop(id);
       catalog.deleteSource(id);
       await ctx.credentials.delete(id);

@@ -100,11 +100,23 @@ export class HeaderReads {
     }
   }
 
+  /**
+   * Stores the finished reads. A failing write (disk full, catalog locked) becomes the reader's
+   * failure instead of an exception thrown out of a promise callback nobody awaits; the rows stay
+   * pending and are read again by the next scan.
+   */
   private flush(): void {
     if (this.results.length === 0) return;
     const rows = this.results;
     this.results = [];
-    this.opts.catalog.setEntryFormats(this.opts.sourceId, rows);
+    try {
+      this.opts.catalog.setEntryFormats(this.opts.sourceId, rows);
+    } catch (err) {
+      if (this.failure === null) {
+        this.failure = err;
+        this.opts.onFatal(err);
+      }
+    }
   }
 
   private async readOne(f: PendingRead): Promise<void> {

@@ -152,6 +152,17 @@ describe('runScan over a local folder', () => {
     expect(versionsAfter?.[0]?.metadata).toMatchObject({ parameters: 64 });
   });
 
+  it('file lists with names beyond U+FFFF are recognised as unchanged (SQLite and JS sort them differently)', async () => {
+    await put(root, 'churn/v1/\uFF01notes.txt', 'a');
+    await put(root, 'churn/v1/\u{1F600}notes.txt', 'b');
+    await scan();
+    const writes = countWrites(TABLES);
+    await put(root, 'churn/v2/model.safetensors', safetensors({ w: { dtype: 'F32', shape: [16, 4] } }), new Date('2026-02-01'));
+    await scan();
+    // Only v2's file list is rewritten; v1's (with the odd names) is left alone.
+    expect(writes().version_file).toBe(2);
+  });
+
   it('a file that appears is added and grouped on the next rescan (no change is missed)', async () => {
     await scan();
     await put(root, 'churn/v3/model.safetensors', safetensors({ w: { dtype: 'F32', shape: [2, 4] } }));
@@ -230,6 +241,65 @@ describe('runScan over a local folder', () => {
     const s = await runScan({ catalog, source: slow, sourceId: 1, signal: new AbortController().signal, listConcurrency: 2 });
     expect(readBeforeSlowListing).toBe(true);
     expect(s.filesRead).toBe(3);
+  });
+
+  it('a catalog write that fails mid-walk ends the scan with that error, without an uncaught exception', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUncaught);
+    try {
+      // The disk fills (or another process holds the catalog) while the walk writes its rows.
+      const spy = vi.spyOn(catalog, 'upsertEntries').mockImplementation(() => {
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      });
+      await expect(runScan({ catalog, source, sourceId: 1, signal: new AbortController().signal })).rejects.toThrow(/disk is full/);
+      spy.mockRestore();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(uncaught).toEqual([]);
+      // Nothing was half-written, and the next scan indexes everything.
+      expect(catalog.sourceCounts(1).files).toBe(0);
+      const s = await scan();
+      expect(s.files).toBeGreaterThan(0);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
+    }
+  });
+
+  it('a header write that fails ends the scan with that error instead of hanging it', async () => {
+    const spy = vi.spyOn(catalog, 'setEntryFormats').mockImplementation(() => {
+      throw new Error('database is locked');
+    });
+    const outcome = await Promise.race([
+      runScan({ catalog, source, sourceId: 1, signal: new AbortController().signal }).then(
+        () => 'finished',
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      ),
+      new Promise<string>((r) => setTimeout(() => r('hung'), 5000)),
+    ]);
+    spy.mockRestore();
+    expect(outcome).toMatch(/database is locked/);
+  });
+
+  it('listings that answer after a cancel write nothing', async () => {
+    const controller = new AbortController();
+    const late: FileSource = {
+      ...source,
+      list: async (dir) => {
+        const entries = await source.list(dir);
+        if (dir !== '') {
+          controller.abort();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return entries;
+      },
+    };
+    const spy = vi.spyOn(catalog, 'upsertEntries');
+    await expect(runScan({ catalog, source: late, sourceId: 1, signal: controller.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
   });
 
   it('can be cancelled', async () => {

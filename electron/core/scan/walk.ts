@@ -90,11 +90,20 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
     if (reads.length > 0) opts.onPendingReads(reads);
   };
   // Writes happen after the next listings are on the wire (setImmediate runs after the promise
-  // callbacks that send them), so the share keeps working while SQLite does.
+  // callbacks that send them), so the share keeps working while SQLite does. A failing write (disk
+  // full, the catalog locked, the source removed meanwhile) ends the walk as its error: it must not
+  // escape as an uncaught exception from the timer, nor pass for one unreadable folder.
   const scheduleFlush = () => {
     if (flushScheduled) return;
     flushScheduled = true;
-    setImmediate(flush);
+    setImmediate(() => {
+      if (signal.aborted) return; // a cancelled walk writes nothing more
+      try {
+        flush();
+      } catch (err) {
+        catalogError ??= err;
+      }
+    });
   };
 
   interface Job {
@@ -106,9 +115,13 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
   const queue: Job[] = [{ dir: '', depth: 0, known: compare }];
   let active = 0;
   let walkError: unknown = null;
+  /** A catalog write that failed: fatal for the walk, whatever the share does. */
+  let catalogError: unknown = null;
   const listedDirs = new Set<string>();
 
   const handleListing = (job: Job, entries: FileEntry[]) => {
+    // Listings that answer after a cancel or a failure change nothing (the source may be gone).
+    if (signal.aborted || walkError !== null || catalogError !== null) return;
     result.folders++;
     const known = job.known && compare ? catalog.knownChildren(sourceId, job.dir) : null;
     for (const e of entries) {
@@ -156,7 +169,7 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
 
   await new Promise<void>((resolve) => {
     const pump = () => {
-      if (walkError !== null || signal.aborted) {
+      if (walkError !== null || catalogError !== null || signal.aborted) {
         if (active === 0) resolve();
         return;
       }
@@ -165,7 +178,15 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
         active++;
         source
           .list(job.dir)
-          .then((entries) => handleListing(job, entries))
+          .then(
+            (entries) => {
+              try {
+                handleListing(job, entries);
+              } catch (err) {
+                catalogError ??= err;
+              }
+            },
+          )
           .catch((err: unknown) => {
             if (isFatal(err) || job.dir === '') walkError = err;
             else {
@@ -176,7 +197,7 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
           })
           .finally(() => {
             active--;
-            if (active === 0 && (queue.length === 0 || walkError !== null || signal.aborted)) resolve();
+            if (active === 0 && (queue.length === 0 || walkError !== null || catalogError !== null || signal.aborted)) resolve();
             else pump();
           });
       }
@@ -184,8 +205,10 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
     };
     pump();
   });
-  flush();
   if (signal.aborted) throw new EngineError('CANCELLED', 'Indexing was cancelled.');
+  if (catalogError !== null) throw catalogError;
+  // What was listed before the share went away is kept (it is true); deletions wait for a full walk.
+  flush();
   if (walkError !== null) throw walkError;
   return result;
 }

@@ -55,7 +55,7 @@ export function testContext(dataDir: string, source: FileSource, items: GroupedI
       drop: async () => {},
       toSource: async () => ({}) as Source,
     },
-    scans: { scan: async () => Promise.reject(new Error('no scans in tests')), cancel: () => false, isScanning: () => false },
+    scans: { scan: async () => Promise.reject(new Error('no scans in tests')), cancel: () => false, stop: async () => {}, isScanning: () => false },
   };
   return ctx;
 }
