@@ -7,7 +7,7 @@ import { EngineError } from '../errors';
 import type { FileSource } from '../nas/file-source';
 import type { EdgeHint, RefHint } from '../registry/lineage';
 import { detectRuns, readDvcLineage, readRun } from '../runs';
-import type { CatalogFile, LineageHint } from '../runs/types';
+import type { CatalogFile, LineageHint, ParsedRun } from '../runs/types';
 
 export interface RunsPhaseOptions {
   catalog: Catalog;
@@ -23,6 +23,9 @@ export interface RunsPhaseOptions {
 function pathRef(p: string): RefHint {
   return p.startsWith('external:') ? { kind: 'external', name: p.slice('external:'.length) } : { kind: 'path', path: p };
 }
+
+/** The lineage a run states: datasets it read, files it wrote (as the run readers report them). */
+type RunIo = Pick<ParsedRun, 'inputs' | 'outputs'>;
 
 export interface RunsPhaseResult {
   edges: EdgeHint[];
@@ -43,6 +46,33 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
   const byPath = new Map<string, CatalogFile>();
   for (const f of files) if (wanted.has(f.path)) byPath.set(f.path, f);
 
+  // What each run says it read and wrote (its lineage), kept beside its fingerprint: a run that is
+  // not read again (unchanged, or unreadable this time) still contributes its edges.
+  const getIo = catalog.db.prepare('SELECT fingerprint, value_json FROM derived_cache WHERE source_id = ? AND key = ?');
+  const putIo = catalog.db.prepare(
+    `INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (?, ?, ?, ?)
+     ON CONFLICT (source_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, value_json = excluded.value_json`,
+  );
+  const cachedIo = (path: string): RunIo | null => {
+    const row = getIo.get(sourceId, `run-io:${path}`) as { fingerprint: string; value_json: string } | undefined;
+    if (!row) return null;
+    try {
+      return JSON.parse(row.value_json) as RunIo;
+    } catch {
+      return null;
+    }
+  };
+  const pushIo = (runPath: string, io: RunIo) => {
+    const runRef: RefHint = { kind: 'run', path: runPath };
+    for (const input of io.inputs) {
+      const from: RefHint = input.path ? { kind: 'path', path: input.path } : { kind: 'external', name: input.name };
+      edges.push({ from, to: runRef, relation: 'trained-on', evidence: input.evidence, confidence: 1 });
+    }
+    for (const out of io.outputs) {
+      edges.push({ from: runRef, to: { kind: 'path', path: out.path }, relation: 'produced-by', evidence: out.evidence, confidence: 1 });
+    }
+  };
+
   let next = 0;
   let failure: unknown = null;
   let complete = true;
@@ -56,27 +86,30 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
           return f ? `${p}:${f.size}:${f.mtimeMs}` : `${p}:-`;
         })
         .join('|');
-      const runRef: RefHint = { kind: 'run', path: run.path };
-      if (known.get(run.path) === fingerprint) {
+      const io = cachedIo(run.path);
+      // A run indexed before its lineage was kept is read once more to learn it.
+      if (known.get(run.path) === fingerprint && io !== null) {
         store.touch(sourceId, run.path, generation);
+        pushIo(run.path, io);
         continue;
       }
       opts.onRun?.(run.path);
       try {
         const parsed = await readRun(source, run);
         store.save(sourceId, generation, run.path, parsed, fingerprint);
-        for (const input of parsed.inputs) {
-          const from: RefHint = input.path ? { kind: 'path', path: input.path } : { kind: 'external', name: input.name };
-          edges.push({ from, to: runRef, relation: 'trained-on', evidence: input.evidence, confidence: 1 });
-        }
-        for (const out of parsed.outputs) {
-          edges.push({ from: runRef, to: { kind: 'path', path: out.path }, relation: 'produced-by', evidence: out.evidence, confidence: 1 });
-        }
+        const fresh: RunIo = { inputs: parsed.inputs, outputs: parsed.outputs };
+        putIo.run(sourceId, `run-io:${run.path}`, fingerprint, JSON.stringify(fresh));
+        pushIo(run.path, fresh);
       } catch (err) {
         if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED' || err.code === 'CANCELLED')) {
           failure = err;
         }
-        // Anything else: the run stays as it was (or absent) and is retried next scan.
+        // Anything else: the run stays as it was (or absent), keeps its lineage, and is retried
+        // next scan.
+        if (known.has(run.path)) {
+          store.touch(sourceId, run.path, generation);
+          if (io) pushIo(run.path, io);
+        }
         complete = false;
       }
     }
@@ -85,6 +118,12 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
   if (failure !== null) throw failure;
   if (signal.aborted) throw new EngineError('CANCELLED', 'Indexing was cancelled.');
   store.deleteStale(sourceId, generation);
+  catalog.db
+    .prepare(
+      `DELETE FROM derived_cache WHERE source_id = ? AND key LIKE 'run-io:%'
+         AND substr(key, 8) NOT IN (SELECT path FROM run WHERE source_id = ?)`,
+    )
+    .run(sourceId, sourceId);
   store.linkVersions(sourceId);
 
   // Runs whose metrics were not re-read still contribute their version links (stored) — and their

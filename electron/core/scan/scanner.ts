@@ -37,7 +37,7 @@ export interface ScanOptions {
  * code changes what it produces: catalogs marked clean by an older version are then derived again
  * on their next scan even if no file changed.
  */
-const DERIVATION_CODE = 1;
+const DERIVATION_CODE = 2;
 /**
  * The schema is part of it: a migration (say, a new search table filled by rebuildSearch) makes
  * the next scan derive again even when no file changed.
