@@ -383,19 +383,28 @@ export class Catalog {
    * `version` names the derivation code: a different one counts as dirty.
    */
   derivedState(sourceId: number, version: string): 'clean' | 'dirty' {
-    const row = this.db
-      .prepare("SELECT fingerprint FROM derived_cache WHERE source_id = ? AND key = 'scan-derived'")
-      .get(sourceId) as { fingerprint: string } | undefined;
-    return row?.fingerprint === `clean:${version}` ? 'clean' : 'dirty';
+    return this.cached(sourceId, 'scan-derived')?.fingerprint === `clean:${version}` ? 'clean' : 'dirty';
   }
 
   setDerivedState(sourceId: number, version: string, state: 'clean' | 'dirty'): void {
+    this.putCached(sourceId, 'scan-derived', `${state}:${version}`, '{}');
+  }
+
+  /** Something derived from files of a source, stored with the fingerprint of what it came from. */
+  cached(sourceId: number, key: string): { fingerprint: string; valueJson: string } | null {
+    const row = this.db.prepare('SELECT fingerprint, value_json FROM derived_cache WHERE source_id = ? AND key = ?').get(sourceId, key) as
+      | { fingerprint: string; value_json: string }
+      | undefined;
+    return row ? { fingerprint: row.fingerprint, valueJson: row.value_json } : null;
+  }
+
+  putCached(sourceId: number, key: string, fingerprint: string, valueJson: string): void {
     this.db
       .prepare(
-        `INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (?, 'scan-derived', ?, '{}')
-         ON CONFLICT (source_id, key) DO UPDATE SET fingerprint = excluded.fingerprint`,
+        `INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (?, ?, ?, ?)
+         ON CONFLICT (source_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, value_json = excluded.value_json`,
       )
-      .run(sourceId, `${state}:${version}`);
+      .run(sourceId, key, fingerprint, valueJson);
   }
 
   /**

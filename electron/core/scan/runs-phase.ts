@@ -48,16 +48,11 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
 
   // What each run says it read and wrote (its lineage), kept beside its fingerprint: a run that is
   // not read again (unchanged, or unreadable this time) still contributes its edges.
-  const getIo = catalog.db.prepare('SELECT fingerprint, value_json FROM derived_cache WHERE source_id = ? AND key = ?');
-  const putIo = catalog.db.prepare(
-    `INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (?, ?, ?, ?)
-     ON CONFLICT (source_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, value_json = excluded.value_json`,
-  );
   const cachedIo = (path: string): RunIo | null => {
-    const row = getIo.get(sourceId, `run-io:${path}`) as { fingerprint: string; value_json: string } | undefined;
+    const row = catalog.cached(sourceId, `run-io:${path}`);
     if (!row) return null;
     try {
-      return JSON.parse(row.value_json) as RunIo;
+      return JSON.parse(row.valueJson) as RunIo;
     } catch {
       return null;
     }
@@ -98,7 +93,7 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
         const parsed = await readRun(source, run);
         store.save(sourceId, generation, run.path, parsed, fingerprint);
         const fresh: RunIo = { inputs: parsed.inputs, outputs: parsed.outputs };
-        putIo.run(sourceId, `run-io:${run.path}`, fingerprint, JSON.stringify(fresh));
+        catalog.putCached(sourceId, `run-io:${run.path}`, fingerprint, JSON.stringify(fresh));
         pushIo(run.path, fresh);
       } catch (err) {
         if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED' || err.code === 'CANCELLED')) {
@@ -149,21 +144,14 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
   // must read nothing).
   const dvcFiles = files.filter((f) => !f.isDir && /(^|\/)(dvc\.yaml|dvc\.lock|[^/]+\.dvc)$/.test(f.path));
   const dvcFingerprint = dvcFiles.map((f) => `${f.path}:${f.size}:${f.mtimeMs}`).join('|');
-  const cached = catalog.db
-    .prepare("SELECT fingerprint, value_json FROM derived_cache WHERE source_id = ? AND key = 'dvc-lineage'")
-    .get(sourceId) as { fingerprint: string; value_json: string } | undefined;
+  const cached = catalog.cached(sourceId, 'dvc-lineage');
   let dvc: LineageHint[] = [];
   if (cached && cached.fingerprint === dvcFingerprint) {
-    dvc = JSON.parse(cached.value_json) as LineageHint[];
+    dvc = JSON.parse(cached.valueJson) as LineageHint[];
   } else if (dvcFiles.length > 0) {
     try {
       dvc = await readDvcLineage(source, files);
-      catalog.db
-        .prepare(
-          `INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (?, 'dvc-lineage', ?, ?)
-           ON CONFLICT (source_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, value_json = excluded.value_json`,
-        )
-        .run(sourceId, dvcFingerprint, JSON.stringify(dvc));
+      catalog.putCached(sourceId, 'dvc-lineage', dvcFingerprint, JSON.stringify(dvc));
     } catch (err) {
       if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED')) throw err;
       complete = false;
