@@ -32,7 +32,8 @@ export function appHandlers(ctx: EngineContext): Pick<Handlers, 'app.info' | 'de
       let row = ctx.catalog.findSourceByUrl(dir);
       if (!row) {
         if (!existsSync(dir)) await writeDemoLibrary(dir);
-        await addSource(ctx, dir, 'Demo library');
+        // The demo lives in the data folder: no need to ask the OS about network mounts at first start.
+        await addSource(ctx, dir, { name: 'Demo library', mounts: false });
         row = ctx.catalog.findSourceByUrl(dir);
       }
       if (!row) throw new Error('demo source vanished');

@@ -96,9 +96,9 @@ describe('nas handlers', () => {
 
   it('an ordinary "add folder" of a folder on a mounted share remembers the origin too; other folders have none', async () => {
     const mounts = { platform: 'linux' as const, procMountsPath: path.join(dir, 'mounts'), gvfsRunRoot: path.join(dir, 'none') };
-    const onShare = await addSource(ctx, path.join(dir, 'mnt', 'models'), undefined, undefined, true, mounts);
+    const onShare = await addSource(ctx, path.join(dir, 'mnt', 'models'), { mounts });
     expect(onShare).toMatchObject({ kind: 'local', name: 'models on 127.0.0.1', origin: 'smb://OFFICE;ana@127.0.0.1/models' });
-    const plain = await addSource(ctx, path.join(dir, 'plain'), undefined, undefined, true, mounts);
+    const plain = await addSource(ctx, path.join(dir, 'plain'), { mounts });
     expect(plain).toMatchObject({ kind: 'local', name: 'plain' });
     expect(plain.origin ?? null).toBeNull();
   });

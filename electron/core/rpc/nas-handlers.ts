@@ -87,7 +87,7 @@ async function addMounted(ctx: EngineContext, mountPoint: string, name: string |
   if (!findMountFor(await listMountedShares(mounts), folder)) {
     throw new EngineError('INVALID_INPUT', `${folder} is not on a mounted network share. Add it as an ordinary folder instead.`);
   }
-  return addSource(ctx, folder, name, undefined, true, mounts);
+  return addSource(ctx, folder, { name, mounts });
 }
 
 /** `mounts` points the OS-mount probe elsewhere (tests); the engine uses the defaults. */

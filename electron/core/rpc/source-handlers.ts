@@ -10,18 +10,21 @@ import { parseLocation } from '../nas/location';
 import { openSmbTarget, openSourceRow } from '../nas/open-source';
 import type { Handlers } from './dispatch';
 
+export interface AddSourceOptions {
+  name?: string;
+  password?: string;
+  /** false: the password is kept for this session only. Default true. */
+  remember?: boolean;
+  /** Where to look for OS-mounted shares (tests); false: do not look (a folder Modelshelf made itself). */
+  mounts?: MountProbeOptions | false;
+}
+
 /**
  * Adds a source after connecting to it once: a wrong password or a typo leaves nothing behind. A
  * local folder that lies on a share the OS mounted remembers the smb:// address it came from.
  */
-export async function addSource(
-  ctx: EngineContext,
-  location: string,
-  name?: string,
-  password?: string,
-  remember = true,
-  mounts: MountProbeOptions = {},
-): Promise<Source> {
+export async function addSource(ctx: EngineContext, location: string, opts: AddSourceOptions = {}): Promise<Source> {
+  const { name, password, remember = true, mounts = {} } = opts;
   const { catalog } = ctx;
   const loc = parseLocation(location);
   if (catalog.findSourceByUrl(loc.url)) {
@@ -34,7 +37,7 @@ export async function addSource(
     await probe.close().catch(() => {});
     throw err;
   }
-  const mount = loc.kind === 'local' ? findMountFor(await listMountedShares(mounts), loc.rootPath) : null;
+  const mount = loc.kind === 'local' && mounts !== false ? findMountFor(await listMountedShares(mounts), loc.rootPath) : null;
   const origin = mount ? mountOrigin(mount) : null;
   const row = catalog.insertSource(
     loc.kind === 'local'
@@ -75,7 +78,7 @@ export function sourceHandlers(ctx: EngineContext): Pick<
   const { catalog } = ctx;
   return {
     'sources.list': async () => Promise.all(catalog.listSourceRows().map((r) => ctx.sources.toSource(r))),
-    'sources.add': async ({ location, name, password, remember }) => addSource(ctx, location, name, password, remember ?? true),
+    'sources.add': async ({ location, name, password, remember }) => addSource(ctx, location, { name, password, remember }),
     'sources.remove': async ({ id }) => {
       ctx.sources.requireRow(id);
       // The scan must have ended before the rows go: a listing answering late would otherwise
