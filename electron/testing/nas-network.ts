@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleForNode, REPO_ROOT } from './bundle';
 
 const SEARCH_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
 export const DISCOVERY_PACKAGES = ['iproute2', 'avahi-daemon', 'avahi-utils', 'wsdd', 'samba'];
@@ -289,21 +290,8 @@ export async function startNmbd(lan: TestLan, opts: { netbiosName: string; workg
  * so a test runs exactly the code in the tree. Run it with env NODE_PATH=<repo>/node_modules.
  */
 export async function buildCliBundle(outDir: string): Promise<{ cli: string; env: NodeJS.ProcessEnv }> {
-  const repo = join(__dirname, '..', '..');
-  const esbuild = await import('esbuild');
-  const cli = join(outDir, 'cli.cjs');
-  await esbuild.build({
-    absWorkingDir: repo,
-    entryPoints: ['electron/hosts/cli.ts'],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['better-sqlite3'],
-    logLevel: 'warning',
-  });
-  return { cli, env: { ...process.env, NODE_PATH: join(repo, 'node_modules') } };
+  const cli = await bundleForNode('electron/hosts/cli.ts', join(outDir, 'cli.cjs'), ['better-sqlite3']);
+  return { cli, env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules') } };
 }
 
 /** Bundles a small TypeScript program (imports resolved from `resolveDir`) into `outfile`. */

@@ -2,14 +2,12 @@
 // like a number: the fuzzer's 40 KB TSV took 8.5 s, synchronously (the engine answers nothing
 // meanwhile). Each input runs in a child process with a 10 s kill, through readFormat as the scanner
 // calls it.
-// PENDING FIX 4 (csv.ts: `\d+(\.\d*)?` instead of `\d+\.?\d*`): fails on main. Rename to
-// csv-redos.test.ts once the fix has landed.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './helpers';
+import { bundleForNode } from '../bundle';
 
 const CASES: Array<{ name: string; text: string; what: string }> = [
   { name: 'log.tsv', text: `timestamp\tstep\taccuracy\n1790503380000\t9\t0.8250\n${'79'.repeat(20_000)}\u00ff\n`, what: '40,000 digits then a stray byte (the fuzzer’s input, shortened)' },
@@ -24,17 +22,7 @@ describe('CSV/TSV type inference on long digit runs', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ms-hard-csv-'));
     bundle = path.join(dir, 'formats.cjs');
-    const esbuild = await import('esbuild');
-    await esbuild.build({
-      absWorkingDir: REPO_ROOT,
-      entryPoints: ['electron/core/formats/index.ts'],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'silent',
-    });
+    await bundleForNode('electron/core/formats/index.ts', bundle);
   });
 
   afterAll(async () => {

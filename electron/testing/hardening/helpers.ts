@@ -10,8 +10,9 @@ import { CATALOG_FILE } from '../../core/catalog/open';
 import { writeDemoLibrary } from '../../core/demo/generate';
 import { writeSafetensors } from '../../core/demo/model-writers';
 import { Prng } from '../../core/demo/prng';
+import { bundleForNode, REPO_ROOT } from '../bundle';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export { REPO_ROOT };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -189,20 +190,7 @@ let bundled: string | null = null;
  */
 export async function bundleCli(outDir: string): Promise<string> {
   if (bundled && existsSync(bundled)) return bundled;
-  const esbuild = await import('esbuild');
-  const outfile = path.join(outDir, 'cli.cjs');
-  await esbuild.build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: ['electron/hosts/cli.ts'],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: false,
-    external: ['better-sqlite3'],
-    logLevel: 'silent',
-  });
+  const outfile = await bundleForNode('electron/hosts/cli.ts', path.join(outDir, 'cli.cjs'), ['better-sqlite3']);
   await mkdir(path.join(outDir, 'renderer'), { recursive: true });
   await writeFile(path.join(outDir, 'renderer', 'index.html'), '<!doctype html><title>Modelshelf</title>');
   bundled = outfile;

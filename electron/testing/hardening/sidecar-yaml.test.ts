@@ -1,14 +1,13 @@
 // The two sidecar bugs the fuzzer found, as fixed inputs (run in a child process with a time limit:
 // the parse is synchronous, so a blow-up would otherwise block the test runner itself).
-// PENDING FIX 2: fails on main — 400 bytes of '{' in an hparams.yaml / meta.yaml / MLmodel / card front
-// matter take ~44 s (600 bytes: hours), and `&c [1, [2, *c]]` returns data that contains itself.
-// Rename to sidecar-yaml.test.ts once the fix has landed.
+// Before the fix, 400 bytes of '{' in an hparams.yaml / meta.yaml / MLmodel / card front matter took
+// ~44 s (600 bytes: hours), and `&c [1, [2, *c]]` returned data that contains itself.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './helpers';
+import { bundleForNode } from '../bundle';
 
 const CASES: Array<{ kind: string; text: string; what: string }> = [
   { kind: 'hparams', text: '{'.repeat(400), what: "400 '{'" },
@@ -28,17 +27,7 @@ describe('sidecar YAML: blow-ups and alias cycles', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ms-hard-yaml-'));
     bundle = path.join(dir, 'sidecar.cjs');
-    const esbuild = await import('esbuild');
-    await esbuild.build({
-      absWorkingDir: REPO_ROOT,
-      entryPoints: ['electron/core/registry/sidecar-files.ts'],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'silent',
-    });
+    await bundleForNode('electron/core/registry/sidecar-files.ts', bundle);
   });
 
   afterAll(async () => {

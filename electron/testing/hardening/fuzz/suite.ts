@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers';
+import { bundleForNode } from '../../bundle';
 import { runFuzz, type TargetReport, targetNames, writeCorpus } from './driver';
 
 export function fuzzSuite(title: string, groups: Array<'format' | 'sidecar' | 'run'>, minTargets: number, budgetS: number): void {
@@ -22,18 +22,8 @@ export function fuzzSuite(title: string, groups: Array<'format' | 'sidecar' | 'r
     beforeAll(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'ms-hard-fuzz-'));
       workerFile = path.join(dir, 'worker.cjs');
-      const esbuild = await import('esbuild');
       await Promise.all([
-        esbuild.build({
-          absWorkingDir: REPO_ROOT,
-          entryPoints: ['electron/testing/hardening/fuzz/worker.ts'],
-          outfile: workerFile,
-          bundle: true,
-          platform: 'node',
-          format: 'cjs',
-          target: 'node20',
-          logLevel: 'silent',
-        }),
+        bundleForNode('electron/testing/hardening/fuzz/worker.ts', workerFile),
         writeCorpus(path.join(dir, 'demo')),
       ]);
     });
