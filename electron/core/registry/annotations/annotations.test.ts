@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MethodInput } from '../../../../shared/contract';
 import { Insights } from '../../catalog/insights';
+import { EngineError } from '../../errors';
 import { memorySource } from '../../export/memory-source';
 import { annotationHandlers } from '../../rpc/annotation-handlers';
 import { EVENTS_DIR, eventLine, parseLog } from './events';
@@ -299,6 +300,40 @@ describe('team annotations', () => {
     const rewritten = await read();
     expect(rewritten.bytes).toBeGreaterThan(text.length);
     expect(rewritten.events).toBe(2004);
+  });
+
+  it('a log that answers NOT_FOUND for a moment while its writer swaps it in is read again, and one that is gone loses nothing', async () => {
+    const ctx = await newContext();
+    const peer = `${EVENTS_DIR}/ben-pc-00000003.jsonl`;
+    const line = (i: number) =>
+      eventLine({
+        id: `ben3-${i}`,
+        at: new Date(Date.UTC(2026, 4, 2) + i).toISOString(),
+        atMs: Date.UTC(2026, 4, 2) + i,
+        who: 'ben',
+        machine: 'ben-pc-00000003',
+        action: 'tag.add',
+        target: { itemPath: 'datasets/reviews', itemKind: 'dataset' },
+        value: `t${i}`,
+      });
+    share.files.set(peer, { data: new TextEncoder().encode(line(0) + line(1)), mtimeMs: 1 });
+    share.dirs.add('.modelshelf').add(EVENTS_DIR);
+    const real = share.read;
+    let notFound = 0;
+    share.read = async (p, offset, length) => {
+      if (p === peer && notFound-- > 0) throw new EngineError('NOT_FOUND', `There is no "${p}" on the share.`);
+      return real.call(share, p, offset, length);
+    };
+    notFound = 2; // the rename finishes while we wait
+    expect(await syncAnnotations(ctx, ctx.sourceId)).toMatchObject({ read: 1, events: 2 });
+    expect(notFound).toBe(-1);
+    // Still missing after every retry: nothing is dropped, and the next sync reads it.
+    share.files.set(peer, { data: new TextEncoder().encode(line(0) + line(1) + line(2)), mtimeMs: 2 });
+    notFound = 100;
+    expect(await syncAnnotations(ctx, ctx.sourceId)).toMatchObject({ read: 1, events: 2 });
+    notFound = 0;
+    expect(await syncAnnotations(ctx, ctx.sourceId)).toMatchObject({ read: 1, events: 3 });
+    share.read = real;
   });
 
   it('reads other desktops’ logs, skips lines it does not understand without touching them, and re-reads only changed logs', async () => {

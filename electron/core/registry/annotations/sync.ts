@@ -32,17 +32,40 @@ function sha256(bytes: Uint8Array): string {
  * Reads what is new in one log. A log only grows, so a grown log is read from where the last read
  * stopped, once the bytes just before that point are found unchanged (else it is read whole).
  */
+/** Waits before reading a listed log again that answered NOT_FOUND (ms). */
+const REPLACED_RETRY_MS = [50, 150, 400];
+
+/**
+ * readWhole for a log that was just listed. Writers replace their log by renaming a temp file over
+ * it, and a NAS under load can answer NOT_FOUND for a moment while the name is swapped (seen with
+ * Samba 4.17): read again before believing it. Undefined when the log is really gone.
+ */
+async function readListedLog(source: FileSource, file: string, from: number): Promise<Uint8Array | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await readWhole(source, file, from);
+    } catch (err) {
+      if (!(err instanceof EngineError && err.code === 'NOT_FOUND')) throw err;
+      const wait = REPLACED_RETRY_MS[attempt];
+      if (wait === undefined) return undefined;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
 async function readLog(source: FileSource, log: LogFile, known: KnownLog | undefined): Promise<{ file: string; known: KnownLog | null; events: TeamEvent[]; badLines: number }> {
   const file = logPath(log.name);
   let from = known && known.size > 0 && known.tail && log.size > known.size ? Math.max(0, known.size - TAIL_BYTES) : 0;
-  let bytes = await readWhole(source, file, from);
-  if (from > 0) {
+  let bytes = await readListedLog(source, file, from);
+  if (bytes && from > 0) {
     const overlap = (known as KnownLog).size - from;
     if (bytes.length < overlap || sha256(bytes.subarray(0, overlap)) !== (known as KnownLog).tail) {
       from = 0;
-      bytes = await readWhole(source, file, 0);
+      bytes = await readListedLog(source, file, 0);
     }
   }
+  // Gone since it was listed: nothing to add now, and no record of it, so the next sync looks again.
+  if (!bytes) return { file: log.name, known: null, events: [], badLines: 0 };
   const start = from > 0 ? (known as KnownLog).size - from : 0;
   const fresh = bytes.subarray(start);
   const { events, badLines } = parseLog(new TextDecoder('utf-8', { fatal: false }).decode(fresh));
