@@ -13,6 +13,7 @@ import type {
   SourceStatus,
 } from '../../../shared/contract';
 import { type LibraryFilter, libraryPage, listLibrary, type PageRequest, rebuildSearch } from './library-query';
+import { naturalKey } from './natural-key';
 import { parseJson } from './parse-json';
 
 function sameFiles(
@@ -444,9 +445,9 @@ export class Catalog {
       'SELECT id, name, layout, format, updated_ms, size_bytes FROM item WHERE source_id = ? AND kind = ? AND path = ?',
     );
     const upsertItem = this.db.prepare(
-      `INSERT INTO item (source_id, kind, name, path, layout, format, updated_ms, size_bytes, generation)
-       VALUES (@sourceId, @kind, @name, @path, @layout, @format, @updatedMs, @sizeBytes, @generation)
-       ON CONFLICT (source_id, kind, path) DO UPDATE SET name = excluded.name, layout = excluded.layout,
+      `INSERT INTO item (source_id, kind, name, name_key, path, layout, format, updated_ms, size_bytes, generation)
+       VALUES (@sourceId, @kind, @name, @nameKey, @path, @layout, @format, @updatedMs, @sizeBytes, @generation)
+       ON CONFLICT (source_id, kind, path) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, layout = excluded.layout,
          format = excluded.format, updated_ms = excluded.updated_ms, size_bytes = excluded.size_bytes,
          generation = excluded.generation
        RETURNING id`,
@@ -487,6 +488,7 @@ export class Catalog {
           sourceId,
           kind: item.kind,
           name: item.name,
+          nameKey: naturalKey(item.name),
           path: item.path,
           layout: item.layout,
           format: item.format,

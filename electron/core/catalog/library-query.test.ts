@@ -54,6 +54,55 @@ describe('library queries', () => {
     expect(catalog.getItem(row?.id as number)?.versions.map((v) => v.label)).toEqual(['v1', 'v2']);
   });
 
+  it('sorts names and latest labels the way people count: v2 before v10, case ignored', () => {
+    write([
+      item('resnet-v10', { versions: [version('v1'), version('v10')] }),
+      item('resnet-v2', { versions: [version('v9')] }),
+      item('Resnet-v1'),
+      item('alpha'),
+      item('resnet-v2-b'),
+    ]);
+    const page = (sort: 'name' | 'latestVersion', dir: 'asc' | 'desc' = 'asc') => names(catalog.libraryPage({ kind: 'model', sort, dir }).items);
+    expect(page('name')).toEqual(['alpha', 'Resnet-v1', 'resnet-v2', 'resnet-v2-b', 'resnet-v10']);
+    expect(page('name', 'desc')).toEqual(['resnet-v10', 'resnet-v2-b', 'resnet-v2', 'Resnet-v1', 'alpha']);
+    expect(names(catalog.listLibrary({}))).toEqual(['alpha', 'Resnet-v1', 'resnet-v2', 'resnet-v2-b', 'resnet-v10']);
+    // latest labels v1, v1, v1, v9, v10; ties by name
+    expect(page('latestVersion')).toEqual(['alpha', 'Resnet-v1', 'resnet-v2-b', 'resnet-v2', 'resnet-v10']);
+    // a rename rewrites the key
+    write([item('resnet-v10', { path: 'models/resnet-v2', versions: [version('v9')] }), item('resnet-v3', { path: 'models/resnet-v10' })], 2);
+    expect(page('name')).toEqual(['resnet-v3', 'resnet-v10']);
+  });
+
+  it('finds items by what the team wrote: aliases, stages, tags and notes', () => {
+    write([
+      item('churn', { versions: [version('v1'), version('v2', { aliases: ['champion'] }), version('v3')] }),
+      item('resnet', { path: 'models/resnet' }),
+      item('bert', { kind: 'dataset', path: 'data/bert' }),
+    ]);
+    const annotate = (itemPath: string, kind: string, value: string, versionLabel = '', itemKind = 'model') =>
+      catalog.db
+        .prepare(
+          `INSERT INTO annotation (source_id, item_kind, item_path, version_label, kind, value, by_user, machine, at_ms, event_id)
+           VALUES (?, ?, ?, ?, ?, ?, 'ann', 'pc-1', ?, ?)`,
+        )
+        .run(source, itemKind, itemPath, versionLabel, kind, value, Date.now(), `${itemPath}-${kind}-${value}`);
+    annotate('models/churn', 'alias', 'production', 'v3');
+    annotate('models/churn', 'alias', 'old', 'v1');
+    annotate('models/resnet', 'tag', 'customer-acme');
+    annotate('models/resnet', 'note', 'Retrained on the March photos');
+    annotate('data/bert', 'stage', 'Archived', '', 'dataset');
+    const search = (query: string) => names(catalog.listLibrary({ query })).sort();
+    expect(search('production')).toEqual(['churn']);
+    expect(search('prod churn')).toEqual(['churn']); // with other words: all must match
+    expect(search('acme')).toEqual(['resnet']); // inside a tag
+    expect(search('march')).toEqual(['resnet']); // a note
+    expect(search('archiv')).toEqual(['bert']);
+    expect(search('cu')).toEqual(['resnet']); // short words: a prefix
+    expect(search('me')).toEqual([]);
+    expect(catalog.libraryPage({ kind: 'dataset', query: 'archived' }).items.map((i) => i.name)).toEqual(['bert']);
+    expect(catalog.libraryPage({ kind: 'model', query: 'archived' }).total).toBe(0);
+  });
+
   it('finds substrings of names and paths, word prefixes of everything, and short words by prefix', () => {
     write([
       item('llama-7b-chat', { versions: [version('v1', { meta: { architecture: 'LlamaForCausalLM' } })] }),
@@ -185,7 +234,7 @@ describe('library queries', () => {
     it('answers a selective search through the indexes, not a scan of every item', () => {
       const plan = (sql: string) => (catalog.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((p) => p.detail).join(' | ');
       expect(plan("SELECT rowid FROM item_trigram WHERE item_trigram MATCH '\"lama\"'")).toMatch(/VIRTUAL TABLE INDEX/);
-      expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY name COLLATE NOCASE LIMIT 10")).toMatch(/item_by_kind_name/);
+      expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY name_key LIMIT 10")).toMatch(/item_by_kind_name_key/);
 
     });
   });

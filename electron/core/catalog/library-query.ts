@@ -8,10 +8,12 @@
 //   of anything indexed (item_words: names, paths, formats, tags, labels, card text, architectures);
 // - 1 or 2 characters: a word prefix only (a trigram index cannot answer it, and a substring scan
 //   of every name is what made search slow).
+// - and a substring of the team's aliases, stages, tags and notes (annotation rows, not indexed).
 // Both indexes use rowid = item id * 2 + (1 for a dataset) (migration 6): matches are counted and
 // split by kind without reading item rows.
 import type Database from 'better-sqlite3';
 import type { ItemKind, LibraryFacets, LibraryItem, LibraryPage, LibrarySortKey } from '../../../shared/contract';
+import { naturalKey } from './natural-key';
 import { parseJson } from './parse-json';
 
 export interface LibraryFilter {
@@ -34,8 +36,8 @@ export interface PageRequest extends LibraryFilter {
 const MAX_WORDS = 8;
 
 const SORT_SQL: Record<LibrarySortKey, string> = {
-  name: 'i.name COLLATE NOCASE',
-  latestVersion: 'i.latest_version COLLATE NOCASE',
+  name: 'i.name_key',
+  latestVersion: 'i.latest_key',
   versionCount: 'i.version_count',
   format: 'i.format',
   sizeBytes: 'i.size_bytes',
@@ -119,16 +121,22 @@ export function matchingItemIds(db: Database.Database, query: string | undefined
   // keeps that order: without statistics the planner may scan every item and look each one up.
   const pending = `SELECT p.item_id * 2 + (i.kind = 'dataset') AS r FROM item_search_pending p CROSS JOIN item i ON i.id = p.item_id
     WHERE i.name LIKE ? ESCAPE '\\' OR i.path LIKE ? ESCAPE '\\'`;
+  // What the team wrote (aliases, stages, tags, notes) changes without a scan, so it is not in the
+  // indexes: a substring of it (a prefix for 1–2 characters), over the annotation rows (a team
+  // writes hundreds, not millions).
+  const team = `SELECT i.id * 2 + (i.kind = 'dataset') AS r FROM annotation t CROSS JOIN item i
+    ON i.source_id = t.source_id AND i.kind = t.item_kind AND i.path = t.item_path
+    WHERE t.kind IN ('alias', 'stage', 'tag', 'note') AND t.value LIKE ? ESCAPE '\\'`;
   const parts = words.map((word) => {
     const like = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     params.push(`${phrase(word)}*`);
     const prefix = 'SELECT rowid AS r FROM item_words WHERE item_words MATCH ?';
     if ([...word].length < 3) {
-      params.push(like, like);
-      return `${prefix} UNION ${pending}`;
+      params.push(like, like, `${like.slice(1)}`); // team words: a prefix, like item_words
+      return `${prefix} UNION ${pending} UNION ${team}`;
     }
-    params.push(phrase(word), like, like);
-    return `${prefix} UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ? UNION ${pending}`;
+    params.push(phrase(word), like, like, like);
+    return `${prefix} UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ? UNION ${pending} UNION ${team}`;
   });
   const sql = parts.length === 1 ? (parts[0] as string) : parts.map((p) => `SELECT r FROM (${p})`).join(' INTERSECT ');
   const rowids = db.prepare(sql).pluck().all(...params) as number[];
@@ -142,9 +150,9 @@ export function matchingItemIds(db: Database.Database, query: string | undefined
 const FEW_MATCHES = 2000;
 
 const SORT_INDEX: Partial<Record<LibrarySortKey, string>> = {
-  name: 'item_by_kind_name',
+  name: 'item_by_kind_name_key',
   versionCount: 'item_by_kind_versions',
-  latestVersion: 'item_by_kind_latest',
+  latestVersion: 'item_by_kind_latest_key',
   format: 'item_by_kind_format',
 };
 
@@ -181,7 +189,7 @@ export function listLibrary(db: Database.Database, filter: LibraryFilter): Libra
   const params: Record<string, unknown> = {};
   const where = whereClause(filter, ids, params);
   const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM item i JOIN source s ON s.id = i.source_id ${where} ORDER BY i.name COLLATE NOCASE, i.id`)
+    .prepare(`SELECT ${COLUMNS} FROM item i JOIN source s ON s.id = i.source_id ${where} ORDER BY i.name_key, i.id`)
     .all(params) as ItemRow[];
   return rows.map(toItem);
 }
@@ -213,7 +221,7 @@ export function libraryPage(db: Database.Database, req: PageRequest): LibraryPag
   const dir = req.dir === 'desc' ? 'DESC' : 'ASC';
   const nullable = sort === 'updatedAt' || sort === 'latestVersion';
   // SQLite puts NULL first when ascending: only then does "last" need saying.
-  const order = `${SORT_SQL[sort]} ${dir}${nullable && dir === 'ASC' ? ' NULLS LAST' : ''}${sort !== 'name' ? ', i.name COLLATE NOCASE' : ''}, i.id`;
+  const order = `${SORT_SQL[sort]} ${dir}${nullable && dir === 'ASC' ? ' NULLS LAST' : ''}${sort !== 'name' ? ', i.name_key' : ''}, i.id`;
   // Without statistics the planner may pick any (kind, …) index and sort every row: name the one
   // that gives the order (when the kind is known and the ids, if any, are many). The window is
   // chosen on ids alone (the sort indexes cover their columns); only its rows are read.
@@ -289,7 +297,7 @@ export function refreshItemSummaries(db: Database.Database, sourceId: number): v
     )
     .all(sourceId) as Array<{ item_id: number; n: number; label: string }>;
   const byItem = new Map(actual.map((r) => [r.item_id, r]));
-  const update = db.prepare('UPDATE item SET version_count = ?, latest_version = ? WHERE id = ?');
+  const update = db.prepare('UPDATE item SET version_count = ?, latest_version = ?, latest_key = ? WHERE id = ?');
   const stored = db.prepare('SELECT id, version_count, latest_version FROM item WHERE source_id = ?').all(sourceId) as Array<{
     id: number;
     version_count: number;
@@ -299,7 +307,7 @@ export function refreshItemSummaries(db: Database.Database, sourceId: number): v
     const now = byItem.get(item.id);
     const n = now?.n ?? 0;
     const latest = now?.label ?? null;
-    if (item.version_count !== n || item.latest_version !== latest) update.run(n, latest, item.id);
+    if (item.version_count !== n || item.latest_version !== latest) update.run(n, latest, latest === null ? null : naturalKey(latest), item.id);
   }
 }
 

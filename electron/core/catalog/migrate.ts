@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { EngineError } from '../errors';
 import { MIGRATIONS, type Migration } from './migrations';
+import { registerNaturalKey } from './natural-key';
 
 function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex');
@@ -14,6 +15,7 @@ function checksum(m: Migration): string {
  * rebuild it.
  */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  registerNaturalKey(db);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migration (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = db.prepare('SELECT id, name, checksum FROM schema_migration ORDER BY id').all() as Array<{

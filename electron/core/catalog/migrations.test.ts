@@ -164,6 +164,29 @@ describe('catalog migrations', () => {
     expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY version_count DESC LIMIT 10")).toMatch(/item_by_kind_versions/);
   });
 
+  it('migration 7 gives every item a natural sort key, and the name and latest-label sorts use its indexes', () => {
+    const db = new Database(':memory:');
+    migrate(db, upTo(6));
+    db.prepare("INSERT INTO source (id, name, kind, url, root_path, created_at) VALUES (1, 'nas', 'local', '/nas', '/nas', 1)").run();
+    const addItem = db.prepare("INSERT INTO item (source_id, kind, name, path, layout, format, generation, latest_version) VALUES (1, 'model', ?, ?, 'file', 'gguf', 1, ?)");
+    addItem.run('Model-v10', 'a', 'v10');
+    addItem.run('model-v9', 'b', null);
+    addItem.run('model-v009', 'c', 'V2');
+    migrate(db, upTo(7));
+    expect(db.prepare('SELECT name, name_key, latest_key FROM item ORDER BY id').all()).toEqual([
+      { name: 'Model-v10', name_key: 'model-v0210', latest_key: 'v0210' },
+      { name: 'model-v9', name_key: 'model-v019', latest_key: null },
+      { name: 'model-v009', name_key: 'model-v019', latest_key: 'v012' },
+    ]);
+    expect(db.prepare("SELECT name FROM item WHERE kind = 'model' ORDER BY name_key, id").pluck().all()).toEqual(['model-v9', 'model-v009', 'Model-v10']);
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((p) => p.detail).join(' ');
+    expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY name_key LIMIT 10")).toMatch(/item_by_kind_name_key/);
+    expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY latest_key DESC LIMIT 10")).toMatch(/item_by_kind_latest_key/);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'item_by_kind_%'").pluck().all();
+    expect(indexes).not.toContain('item_by_kind_name');
+    expect(indexes).not.toContain('item_by_kind_latest');
+  });
+
   it('is idempotent: a second run applies nothing', () => {
     const db = new Database(':memory:');
     expect(migrate(db)).toBe(MIGRATIONS.length);

@@ -333,4 +333,21 @@ CREATE TRIGGER item_search_delete AFTER DELETE ON item BEGIN
 END;
 `,
   },
+  {
+    id: 7,
+    name: 'natural-name-order',
+    sql: `
+-- The library sorts names and latest labels the way people count ("v2" before "v10", case
+-- ignored) by a stored key (catalog/natural-key.ts): SQLite has no such collation. Every write of
+-- an item (replaceItems) and of its summary (refreshItemSummaries) sets the keys; natural_key() is
+-- registered by migrate() for this backfill.
+ALTER TABLE item ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE item ADD COLUMN latest_key TEXT;
+UPDATE item SET name_key = natural_key(name), latest_key = natural_key(latest_version);
+DROP INDEX item_by_kind_name;
+DROP INDEX item_by_kind_latest;
+CREATE INDEX item_by_kind_name_key ON item (kind, name_key);
+CREATE INDEX item_by_kind_latest_key ON item (kind, latest_key);
+`,
+  },
 ];
