@@ -127,6 +127,7 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
 
     const ref: number[] = [];
     const refCpu: Array<{ cpuMs: number; smbdCpuMs: number }> = [];
+    const refSync: number[] = [];
     const ours: number[] = [];
     const details: unknown[] = [];
     let verified = true;
@@ -137,6 +138,9 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
         ref.push(t.ms);
         refCpu.push({ cpuMs: t.cpuMs, smbdCpuMs: env.smbdCpuMs() - smbd0 });
         if (statSync(refOut).size !== size) throw new Error('smbclient wrote a file of the wrong size');
+        // smbclient's copy is still in the page cache; the export's is on disk (it fsyncs before the
+        // rename). What it takes to put smbclient's copy on disk too: coreutils' fdatasync of it.
+        refSync.push((await timeCommand('sync', ['-d', refOut])).ms);
         rmSync(refOut, { force: true });
       };
       if (i % 2 === 0) await refRun();
@@ -179,6 +183,8 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
       ? `; export phases ${phaseKeys.map((k) => `${k} ${round(median(details.map((d) => (d as { phaseMs: Record<string, number> }).phaseMs[k] ?? 0)), 0)} ms`).join(', ')}`
       : '';
     const ok = verified && refSha === expected && oursDiskSha === expected;
+    const durableMed = median(ref.map((r, i) => r + (refSync[i] ?? 0)));
+    const durableNote = `; smbclient get + fdatasync of its copy ${round(durableMed, 0)} ms (engine ${round(oursMed / durableMed, 2)}× that; the export fsyncs before it names the file)`;
     // CPU (ms): on a loaded 2-core machine the time ratio follows the CPU each side needs.
     const oursCpu = details.map((d) => d as { cpuMs?: number; smbdCpuMs?: number }).filter((d) => d.cpuMs !== undefined);
     const cpuNote = oursCpu.length
@@ -193,7 +199,7 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
         ratio: round(ratio, 3),
         target: 'time ratio ≤ 1.0',
         status: !ok ? 'error' : ratio <= 1.0 ? 'pass' : 'miss',
-        note: `${mibps(oursMed)} MiB/s vs smbclient ${mibps(refMed)} MiB/s; client read only ${mibps(median(readOnly))} MiB/s (${check.result.api}; share.read segments ${mibps(median(readApiOnly))} MiB/s), read+write ${mibps(median(noHash))} MiB/s${phaseNote}${cpuNote}; sha256 ${ok ? 'verified' : 'MISMATCH'}`,
+        note: `${mibps(oursMed)} MiB/s vs smbclient ${mibps(refMed)} MiB/s; client read only ${mibps(median(readOnly))} MiB/s (${check.result.api}; share.read segments ${mibps(median(readApiOnly))} MiB/s), read+write ${mibps(median(noHash))} MiB/s${durableNote}${phaseNote}${cpuNote}; sha256 ${ok ? 'verified' : 'MISMATCH'}`,
         details: {
           method,
           expectedSha256: expected,
@@ -209,6 +215,7 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
           writeMs: round(check.result.writeMs, 0),
           pairedRatios: ours.map((o, i) => round(o / ref[i]!, 3)),
           smbclientCpu: refCpu,
+          smbclientCopyFdatasyncMs: refSync.map((x) => round(x, 0)),
           runs: details,
           timing: 'engine: connect → last byte written (in the child, Node start-up excluded); smbclient: process start → exit',
           ...(profile ? { profile } : {}),
