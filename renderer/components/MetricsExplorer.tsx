@@ -3,29 +3,12 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { MetricSeries } from '../../shared/contract';
 import type { ChartSeries } from '../lib/chart-data';
+import { type ChartSource, chartMaxPoints, defaultKeys, seriesRequest } from '../lib/metrics-request';
 import { useEngine } from '../state/hooks';
 import { ChartControls, type ChartSettings, DEFAULT_CHART_SETTINGS } from './ChartControls';
 import { MetricChart } from './MetricChart';
 
-/**
- * Points to ask the engine for per series: min/max downsampling keeps two per bucket, so about two
- * per pixel column of the chart (never wider than the window) shows every spike; more only costs
- * transfer and drawing. Capped at 4,000, within the overview the engine stores per series, so the
- * first draw of even a 1M-point run reads one small blob.
- */
-export function chartMaxPoints(windowWidth: number = typeof window === 'undefined' ? 1000 : window.innerWidth): number {
-  return Math.min(4000, Math.max(1000, Math.round(2 * (windowWidth || 1000))));
-}
 const MAX_KEYS = 6;
-const PREFERRED_KEYS = [/^loss$/i, /^train[_/]loss$/i, /^val[_/]loss$/i, /acc/i, /map/i];
-
-export function defaultKeys(keys: string[]): string[] {
-  for (const re of PREFERRED_KEYS) {
-    const hit = keys.find((k) => re.test(k));
-    if (hit) return [hit];
-  }
-  return keys.slice(0, 1);
-}
 
 /** One chart per metric key; each run a line in it. */
 export function seriesByKey(series: MetricSeries[], keys: string[]): Array<{ key: string; series: ChartSeries[] }> {
@@ -41,7 +24,7 @@ export function MetricsExplorer({
   source,
   empty,
 }: {
-  source: { runIds: number[] } | { versionIds: number[] };
+  source: ChartSource;
   /** What to say when these runs recorded no metrics. */
   empty: React.ReactNode;
 }) {
@@ -63,7 +46,7 @@ export function MetricsExplorer({
 
   const seriesQuery = useEngine(
     'metrics.series',
-    keys.length > 0 ? { ...source, keys, x: settings.x, maxPoints } : null,
+    keys.length > 0 ? seriesRequest(source, keys, settings.x, maxPoints) : null,
   );
   const charts = useMemo(() => seriesByKey(seriesQuery.data ?? [], keys), [seriesQuery.data, keys]);
 
@@ -153,7 +136,7 @@ function DetailedChart({
   settings,
   maxPoints,
 }: {
-  source: { runIds: number[] } | { versionIds: number[] };
+  source: ChartSource;
   metricKey: string;
   series: ChartSeries[];
   settings: ChartSettings;

@@ -12,6 +12,7 @@ import { SkeletonTableBody } from '../components/Skeleton';
 import { formatDate, formatWhen, plural } from '../lib/format';
 import { useApp } from '../state/hooks';
 import { type ListFilters, type ListState, rowAt, type Sort, type SortKey } from '../state/library-slice';
+import { loadMetricsTab } from './item/metrics-tab-loader';
 
 export const ROW_HEIGHT = 52;
 const OVERSCAN = 8;
@@ -42,6 +43,16 @@ export function LibraryView({ kind }: { kind: ItemKind }) {
     })),
   );
   const options = list.facets;
+  // A model's page opens on the Metrics tab from links and reloads: load the chart code while the
+  // list sits idle, so opening one waits only for its data.
+  const hasRows = (list.total ?? 0) > 0;
+  useEffect(() => {
+    if (kind !== 'model' || !hasRows) return;
+    const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 200));
+    const cancel = window.cancelIdleCallback ?? window.clearTimeout;
+    const handle = idle(() => void loadMetricsTab().catch(() => {}), { timeout: 3000 });
+    return () => cancel(handle);
+  }, [kind, hasRows]);
   // A filter for a format or source the query does not match would hide everything: drop it.
   useEffect(() => {
     if (!options) return;

@@ -1,9 +1,10 @@
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ItemDetail, ItemVersion, LibraryItem, VersionComparison } from '../../shared/contract';
-import { chartMaxPoints } from '../components/MetricsExplorer';
+import { chartMaxPoints } from '../lib/metrics-request';
 import { createFakeApi, makeItem, makeRun, makeSource } from '../test/fake-api';
-import { renderApp, SCROLL_BOX } from '../test/render';
+import { App } from '../App';
+import { renderApp, SCROLL_BOX, stubScrollLayout } from '../test/render';
 import { ROW_HEIGHT } from './LibraryView';
 
 // Export is offered only when the contract lists export.version; tests switch it on and off.
@@ -306,6 +307,34 @@ describe('model page', () => {
     expect(api.callsTo('metrics.keys').at(-1)).toEqual({ versionIds });
     expect(api.callsTo('metrics.series')).toEqual([{ versionIds, keys: ['train/loss'], x: 'step', maxPoints: chartMaxPoints(window.innerWidth) }]);
     expect(screen.getAllByTestId('legend-item').map((l) => l.textContent)).toEqual(['long-pretrain']);
+  });
+
+  it('a model opened on its Metrics tab asks for the chart data as soon as the model is known, once', async () => {
+    const api = createFakeApi({ sources: [makeSource()], items: [makeItem()] });
+    api.details.set(1, detail());
+    const tabOnScreen: boolean[] = [];
+    api.handle('metrics.keys', async () => {
+      tabOnScreen.push(document.querySelector('.metrics-tab') !== null);
+      return { ok: true, value: [{ key: 'acc', runIds: [7] }, { key: 'train/loss', runIds: [7] }] };
+    });
+    api.handle('metrics.series', async ({ keys }) => ({
+      ok: true,
+      value: keys.map((key) => ({ runId: 7, runName: 'long-pretrain', versionId: 13, versionLabel: 'v3', key, x: [0, 10, 20], y: [3, 2, 1], total: 3 })),
+    }));
+    stubScrollLayout();
+    render(<App api={api} syncUrl />);
+    await screen.findAllByTestId('library-row');
+    window.location.hash = '#/models/1/metrics';
+    await screen.findByTestId('metric-chart');
+    const versionIds = detail().versions.map((v) => v.id);
+    const order = api.calls.map((c) => c.method).filter((m) => m === 'library.get' || m.startsWith('metrics.'));
+    // each asked once, the names before the tab is even on screen (the page asked, the tab used it)
+    expect(order).toEqual(['library.get', 'metrics.keys', 'metrics.series']);
+    expect(tabOnScreen).toEqual([false]);
+    expect(api.callsTo('metrics.series')).toEqual([{ versionIds, keys: ['train/loss'], x: 'step', maxPoints: chartMaxPoints(window.innerWidth) }]);
+    expect(screen.getAllByTestId('legend-item').map((l) => l.textContent)).toEqual(['long-pretrain']);
+    window.location.hash = '';
+    window.history.replaceState(null, '', window.location.pathname);
   });
 
   it('exports a version with progress, asks before replacing, and reports where it went', async () => {

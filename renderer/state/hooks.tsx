@@ -4,8 +4,9 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract';
-import type { AppError } from '../../shared/result';
+import type { AppError, Result } from '../../shared/result';
 import type { RendererApi } from '../api/connection';
+import { peekSettled, takePrefetched } from './prefetch';
 import type { AppStore } from './store';
 import type { AppState } from './types';
 
@@ -53,24 +54,34 @@ export function useEngine<M extends MethodName>(method: M, input: MethodInput<M>
   const api = useApi();
   const epoch = useApp((s) => s.epoch);
   const key = input === null ? null : JSON.stringify(input);
-  const [state, setState] = useState<{ key: string | null; data: MethodOutput<M> | null; error: AppError | null; loading: boolean }>(
-    { key: null, data: null, error: null, loading: input !== null },
-  );
+  const [state, setState] = useState<{ key: string | null; data: MethodOutput<M> | null; error: AppError | null; loading: boolean }>(() => {
+    // Answered already (the page prefetched it while rendering): shown in the first render.
+    const pre = key === null ? undefined : (peekSettled(api, method, key, epoch) as Result<MethodOutput<M>> | undefined);
+    if (pre) return pre.ok ? { key, data: pre.value, error: null, loading: false } : { key, data: null, error: pre.error, loading: false };
+    return { key: null, data: null, error: null, loading: input !== null };
+  });
   const [nonce, setNonce] = useState(0);
   const seq = useRef(0);
   const inputRef = useRef(input);
   inputRef.current = input;
+  /** The key whose answer came from a prefetch at mount (its first effect asks nothing). */
+  const servedAtMount = useRef(state.key);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for input; epoch and nonce trigger refetches
   useEffect(() => {
     const current = inputRef.current;
     if (current === null) {
       setState({ key: null, data: null, error: null, loading: false });
       return;
     }
+    const prefetched = key === null || nonce > 0 ? undefined : takePrefetched(api, method, key, epoch);
+    if (servedAtMount.current !== null) {
+      const served = servedAtMount.current === key && nonce === 0;
+      servedAtMount.current = null;
+      if (served) return;
+    }
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true }));
-    void api.call(method, current).then((result) => {
+    void ((prefetched as Promise<Result<MethodOutput<M>>> | undefined) ?? api.call(method, current)).then((result) => {
       if (mine !== seq.current) return;
       setState(
         result.ok

@@ -4,6 +4,8 @@
 import type { ItemDetail, ItemKind, LibraryFacets, LibraryItem, LibrarySortKey, MethodInput } from '../../shared/contract';
 import type { AppError } from '../../shared/result';
 import type { RendererApi } from '../api/connection';
+import { chartMaxPoints, defaultChartVersions, defaultKeys, seriesRequest } from '../lib/metrics-request';
+import { prefetch } from './prefetch';
 import type { GetState, SetState } from './types';
 
 export type SortKey = LibrarySortKey;
@@ -82,6 +84,22 @@ export function rowAt(list: ListState, index: number): LibraryItem | undefined {
 }
 
 export function createLibrarySlice(set: SetState, get: GetState, api: RendererApi): LibrarySlice {
+  /**
+   * A model page opened on its Metrics tab: ask for the chart's metric names, then its series,
+   * now — the engine answers while the page renders, and the tab finds the answers (useEngine) instead
+   * of asking one after the other once it is on screen.
+   */
+  function prefetchFirstScreen(item: ItemDetail): void {
+    const { route, epoch } = get();
+    if (route.view !== 'item' || route.id !== item.id || route.tab !== 'metrics' || item.kind !== 'model') return;
+    const source = { versionIds: defaultChartVersions(item) };
+    if (source.versionIds.length === 0) return;
+    void prefetch(api, epoch, 'metrics.keys', source).then((keys) => {
+      const first = keys.ok ? defaultKeys(keys.value.map((k) => k.key)) : [];
+      if (first.length > 0 && get().epoch === epoch) void prefetch(api, epoch, 'metrics.series', seriesRequest(source, first, 'step', chartMaxPoints()));
+    });
+  }
+
   const seq: Record<ItemKind, number> = { model: 0, dataset: 0 };
   const inFlight: Record<ItemKind, Set<string>> = { model: new Set(), dataset: new Set() };
   /** The rows last on screen, per kind: a refetch brings them back with the first page. */
@@ -245,6 +263,7 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
       }));
       const result = await api.call('library.get', { id });
       if (mine !== detailSeq) return;
+      if (result.ok) prefetchFirstScreen(result.value);
       set((state) => {
         if (!result.ok) return { detail: { ...state.detail, loading: false, error: result.error } };
         const item = result.value;

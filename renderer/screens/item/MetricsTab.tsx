@@ -4,13 +4,13 @@ import { useMemo, useState } from 'react';
 import type { ItemDetail } from '../../../shared/contract';
 import { ChartControls, type ChartSettings, DEFAULT_CHART_SETTINGS } from '../../components/ChartControls';
 import { MetricChart } from '../../components/MetricChart';
-import { defaultKeys, MetricsExplorer } from '../../components/MetricsExplorer';
+import { MetricsExplorer } from '../../components/MetricsExplorer';
 import type { ChartSeries } from '../../lib/chart-data';
+import { defaultChartVersions, defaultKeys, MAX_CHART_VERSIONS } from '../../lib/metrics-request';
 import { formatMetric } from '../../lib/runs';
 import { useApp, useEngine } from '../../state/hooks';
 
 export const METRICS_EMPTY = 'No training metrics found for this model yet';
-const MAX_VERSIONS = 8;
 
 export function MetricsEmpty({ name }: { name: string }) {
   const navigate = useApp((s) => s.navigate);
@@ -38,13 +38,13 @@ export function MetricsTab({ item }: { item: ItemDetail }) {
   const versionIds = useMemo(() => {
     const all = item.versions.map((v) => v.id);
     const kept = (picked ?? []).filter((id) => all.includes(id));
-    return kept.length > 0 ? kept : all.slice(0, MAX_VERSIONS);
-  }, [picked, item.versions]);
+    return kept.length > 0 ? kept : defaultChartVersions(item);
+  }, [picked, item]);
 
   function toggle(id: number) {
     if (versionIds.includes(id)) {
       if (versionIds.length > 1) setPicked(versionIds.filter((v) => v !== id));
-    } else if (versionIds.length < MAX_VERSIONS) setPicked([...versionIds, id]);
+    } else if (versionIds.length < MAX_CHART_VERSIONS) setPicked([...versionIds, id]);
   }
 
   return (

@@ -12,10 +12,16 @@ let loaded: MetricsTabComponent | null = null;
 let loading: Promise<MetricsTabComponent> | null = null;
 
 export function loadMetricsTab(): Promise<MetricsTabComponent> {
-  loading ??= import('./MetricsTab').then((m) => {
-    loaded = m.MetricsTab;
-    return m.MetricsTab;
-  });
+  loading ??= import('./MetricsTab').then(
+    (m) => {
+      loaded = m.MetricsTab;
+      return m.MetricsTab;
+    },
+    (err: unknown) => {
+      loading = null; // a later call tries again
+      throw err;
+    },
+  );
   return loading;
 }
 
@@ -32,7 +38,6 @@ export function useMetricsTab(wanted: boolean): MetricsTabComponent | null {
       },
       () => {
         // a failed chunk load stays on the placeholder; a later visit tries again
-        loading = null;
       },
     );
     return () => {
