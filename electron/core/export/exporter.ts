@@ -45,6 +45,8 @@ import { WriteQueue } from './write-queue';
 export const PARTIAL_SUFFIX = '.modelshelf-partial';
 const JOURNAL = '.modelshelf-export.json';
 export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
+/** Bytes of a file written between background fdatasyncs while it is copied. */
+const FLUSH_BYTES = 64 * 1024 * 1024;
 const PROGRESS_EVERY_MS = 150;
 /** Files from this size are hashed in worker threads (smaller ones: starting a thread costs more). */
 export const WORKER_BYTES = 32 * 1024 * 1024;
@@ -403,7 +405,8 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
  * file back (its own handle, its own buffer) and compares it byte for byte with the chunk that was
  * hashed — so what is on disk is exactly what the manifest's sha256 was computed over, without
  * hashing the file twice — and only then is the buffer reused. Every `checkpointBytes` the hash so
- * far is journaled in the background; one fsync at the end comes before the file gets its name. A
+ * far is journaled in the background, the data is fdatasynced in the background as it is written,
+ * and one fsync at the end (of what is left) comes before the file gets its name. A
  * resumed file's kept part is re-read and re-hashed against its checkpoint.
  */
 async function copyOne(
@@ -448,6 +451,8 @@ async function copyOne(
   let checkpointing: Promise<void> | null = null;
   /** Each chunk until it was hashed and read back (oldest first). */
   const outstanding: Array<{ bytes: number; done: Promise<unknown> }> = [];
+  /** Background fdatasyncs, awaited before the handle closes (its number must not be reused under them). */
+  const syncs = new Set<Promise<void>>();
   try {
     let offset = 0;
     const prior = journal.started[c.dest];
@@ -491,17 +496,23 @@ async function copyOne(
       const sha = await hex;
       await flushed;
       w.check();
-      // The bytes before a checkpoint are re-read and re-hashed before a resume trusts them.
-      // Not synced: a sync while writing stalls the writes about as long as the sync takes (ext4
-      // journal commits), so the data goes to disk once, in the final fsync (and by the kernel's own
-      // writeback for very large files). A checkpoint survives a killed process or a lost NAS; after
-      // a power cut the resume's re-hash finds the bytes that did not reach the disk and starts over.
+      // The bytes before a checkpoint are re-read and re-hashed before a resume trusts them, so the
+      // checkpoint does not wait for them to reach the disk (the background fdatasyncs below put
+      // them there). A checkpoint survives a killed process or a lost NAS; after a power cut the
+      // resume's re-hash finds the bytes that did not reach the disk and starts over.
       journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, checkpoint: { offset: at, sha256: sha } };
       await saveJournal(true);
     };
 
     let pos = offset;
     let lastCheckpoint = offset;
+    // The disk works during the copy, not after it: every FLUSH_BYTES written, an fdatasync runs in
+    // the background (writes go on meanwhile; one at a time), so the fsync before the rename only
+    // has the last stretch left. Left to the kernel, a 1 GiB copy stays dirty in the page cache and
+    // the final fsync took 1.1–1.5 s on its own.
+    let flushing: Promise<void> | null = null;
+    let flushError: unknown = null;
+    let flushedAt = offset;
     let outstandingBytes = 0;
     const interval = job.checkpointBytes ?? CHECKPOINT_BYTES;
     // Without a pool: at most this much read but not yet hashed and read back.
@@ -542,6 +553,18 @@ async function copyOne(
       });
       outstanding.push({ bytes: data.length, done });
       outstandingBytes += data.length;
+      if (flushing === null && offset + w.writtenBytes - flushedAt >= FLUSH_BYTES) {
+        flushedAt = offset + w.writtenBytes;
+        flushing = out
+          .datasync()
+          .catch((err: unknown) => {
+            flushError ??= destinationError(err, partial);
+          })
+          .finally(() => {
+            flushing = null;
+          });
+        syncs.add(flushing);
+      }
       tracker.add(data.length, true);
       if (checkpointing === null && pos - lastCheckpoint >= interval && pos < st.size) {
         lastCheckpoint = pos;
@@ -570,6 +593,8 @@ async function copyOne(
       delete journal.started[c.dest];
       throw new EngineError('IO', `${c.src} changed on the share while it was being copied. Export again when nobody is writing to it.`);
     }
+    if (flushing) await flushing;
+    if (flushError) throw flushError;
     if (!readBackError) await out.sync();
     await out.close();
     fh = null;
@@ -594,6 +619,7 @@ async function copyOne(
     return { sha256: digest, resumed: offset, verified: true };
   } finally {
     if (writer) await writer.settled();
+    await Promise.all(syncs);
     if (checkpointing) await checkpointing;
     await Promise.all(outstanding.map((o) => o.done));
     // The workers stop before any handle closes: a file number must not be reused under them.
