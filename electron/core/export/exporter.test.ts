@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { truncateSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -190,6 +190,34 @@ describe.each(MODES)('runExport through $name', (mode) => {
     for (const p of partials) await writeFile(path.join(dest, p), bytes(300 * 1024, 99));
     const r = await runExport(job({ checkpointBytes: 256 * 1024 }));
     await expectCopiesEqualSource(r.path, job());
+  });
+
+  it('puts what it wrote on disk while copying (background fdatasync); a failed one fails the export and leaves nothing that looks complete', async () => {
+    const probe = await open(path.join(dest, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    await rm(path.join(dest, 'probe'));
+    const real = proto.datasync;
+    let syncs = 0;
+    let fail = false;
+    proto.datasync = function (this: unknown) {
+      syncs++;
+      if (fail) return Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      return real.call(this);
+    };
+    try {
+      const r = await runExport(job({ flushBytes: 512 * 1024, fileConcurrency: 1 }));
+      // 3 MiB and 2 MiB files: a flush once 512 KiB more were written, one at a time — at least one each
+      expect(syncs).toBeGreaterThanOrEqual(2);
+      expect((await verifyBundle(r.path)).problems).toEqual([]);
+      await rm(r.path, { recursive: true });
+      fail = true;
+      const err = await runExport(job({ flushBytes: 512 * 1024, fileConcurrency: 1 })).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'IO', message: expect.stringMatching(/Could not write .*\.partial: EIO/) });
+      await expectNothingLooksComplete();
+    } finally {
+      proto.datasync = real;
+    }
   });
 
   it('a file that changes on the share while it is copied fails the export', async () => {

@@ -77,6 +77,8 @@ export interface ExportJob {
   forceZip64?: boolean;
   /** Bytes between resume checkpoints (default CHECKPOINT_BYTES). */
   checkpointBytes?: number;
+  /** Bytes written between background fdatasyncs of a file being copied (default FLUSH_BYTES). */
+  flushBytes?: number;
   /** Files from this size are hashed in worker threads (default WORKER_BYTES; tests use 0). */
   workerBytes?: number;
   /** For tests: called when a chunk of a copy was written, before it is read back from `file`. */
@@ -513,6 +515,22 @@ async function copyOne(
     let flushing: Promise<void> | null = null;
     let flushError: unknown = null;
     let flushedAt = offset;
+    const flushEvery = job.flushBytes ?? FLUSH_BYTES;
+    const flushIfDue = () => {
+      if (flushing !== null || offset + w.writtenBytes - flushedAt < flushEvery) return;
+      flushedAt = offset + w.writtenBytes;
+      const p: Promise<void> = out
+        .datasync()
+        .catch((err: unknown) => {
+          flushError ??= destinationError(err, partial);
+        })
+        .finally(() => {
+          flushing = null;
+          syncs.delete(p);
+        });
+      flushing = p;
+      syncs.add(p);
+    };
     let outstandingBytes = 0;
     const interval = job.checkpointBytes ?? CHECKPOINT_BYTES;
     // Without a pool: at most this much read but not yet hashed and read back.
@@ -531,6 +549,7 @@ async function copyOne(
       w.check();
       if (hashError) throw hashError;
       if (checkpointError) throw checkpointError;
+      if (flushError) throw flushError;
       if (readBackError) break;
       const at = pos;
       pos += data.length;
@@ -541,6 +560,7 @@ async function copyOne(
       // Read back once written (writes complete in order, so the read-backs queue in order too).
       const checked = w.write(data, at).then(async () => {
         if (w.error || readBackError) return;
+        flushIfDue();
         await job.beforeReadBack?.(c.dest, partial, at);
         await readBack.compareWithFile(back.fd, at, data);
       });
@@ -553,18 +573,7 @@ async function copyOne(
       });
       outstanding.push({ bytes: data.length, done });
       outstandingBytes += data.length;
-      if (flushing === null && offset + w.writtenBytes - flushedAt >= FLUSH_BYTES) {
-        flushedAt = offset + w.writtenBytes;
-        flushing = out
-          .datasync()
-          .catch((err: unknown) => {
-            flushError ??= destinationError(err, partial);
-          })
-          .finally(() => {
-            flushing = null;
-          });
-        syncs.add(flushing);
-      }
+
       tracker.add(data.length, true);
       if (checkpointing === null && pos - lastCheckpoint >= interval && pos < st.size) {
         lastCheckpoint = pos;
