@@ -164,7 +164,7 @@ describe('catalog migrations', () => {
     expect(plan("SELECT id FROM item WHERE kind = 'model' ORDER BY version_count DESC LIMIT 10")).toMatch(/item_by_kind_versions/);
   });
 
-  it('migration 7 gives every item a natural sort key, and the name and latest-label sorts use its indexes', () => {
+  it('migration 7 gives every item a natural sort key, the name and latest-label sorts use its indexes, and drops an unused index', () => {
     const db = new Database(':memory:');
     migrate(db, upTo(6));
     db.prepare("INSERT INTO source (id, name, kind, url, root_path, created_at) VALUES (1, 'nas', 'local', '/nas', '/nas', 1)").run();
@@ -185,6 +185,7 @@ describe('catalog migrations', () => {
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'item_by_kind_%'").pluck().all();
     expect(indexes).not.toContain('item_by_kind_name');
     expect(indexes).not.toContain('item_by_kind_latest');
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'entry_by_generation'").all()).toEqual([]);
   });
 
   it('is idempotent: a second run applies nothing', () => {

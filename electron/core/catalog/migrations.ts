@@ -348,6 +348,10 @@ DROP INDEX item_by_kind_name;
 DROP INDEX item_by_kind_latest;
 CREATE INDEX item_by_kind_name_key ON item (kind, name_key);
 CREATE INDEX item_by_kind_latest_key ON item (kind, latest_key);
+
+-- Unused since the walk compares each folder's listing with its rows (a rescan no longer deletes by
+-- generation), and rewritten with every entry row written.
+DROP INDEX entry_by_generation;
 `,
   },
 ];
