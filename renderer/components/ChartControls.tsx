@@ -1,5 +1,6 @@
 // The controls above a chart: x axis (step / time), smoothing, log scale.
 import { useId } from 'react';
+import { DEFAULT_CHART_X } from '../lib/metrics-request';
 
 export interface ChartSettings {
   x: 'step' | 'time';
@@ -7,7 +8,7 @@ export interface ChartSettings {
   logScale: boolean;
 }
 
-export const DEFAULT_CHART_SETTINGS: ChartSettings = { x: 'step', smoothing: 0.6, logScale: false };
+export const DEFAULT_CHART_SETTINGS: ChartSettings = { x: DEFAULT_CHART_X, smoothing: 0.6, logScale: false };
 
 export function ChartControls({
   settings,

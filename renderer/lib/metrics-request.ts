@@ -3,6 +3,9 @@
 // renders. Equal inputs (compared as JSON, key order included) let the tab use the prefetched answers.
 import type { ItemDetail, MethodInput } from '../../shared/contract';
 
+/** What a chart's x axis shows until the user picks another. */
+export const DEFAULT_CHART_X: 'step' | 'time' = 'step';
+
 /** Versions charted together at most (the newest ones unless the user picks others). */
 export const MAX_CHART_VERSIONS = 8;
 

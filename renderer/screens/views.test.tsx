@@ -1,5 +1,5 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { ItemDetail, ItemVersion, LibraryItem, VersionComparison } from '../../shared/contract';
 import { chartMaxPoints } from '../lib/metrics-request';
 import { createFakeApi, makeItem, makeRun, makeSource } from '../test/fake-api';
@@ -324,6 +324,7 @@ describe('model page', () => {
     stubScrollLayout();
     render(<App api={api} syncUrl />);
     await screen.findAllByTestId('library-row');
+    onTestFinished(() => window.history.replaceState(null, '', window.location.pathname));
     window.location.hash = '#/models/1/metrics';
     await screen.findByTestId('metric-chart');
     const versionIds = detail().versions.map((v) => v.id);
@@ -333,8 +334,13 @@ describe('model page', () => {
     expect(tabOnScreen).toEqual([false]);
     expect(api.callsTo('metrics.series')).toEqual([{ versionIds, keys: ['train/loss'], x: 'step', maxPoints: chartMaxPoints(window.innerWidth) }]);
     expect(screen.getAllByTestId('legend-item').map((l) => l.textContent)).toEqual(['long-pretrain']);
-    window.location.hash = '';
-    window.history.replaceState(null, '', window.location.pathname);
+    // A refresh of the open page (a scan wrote something): the tab asks again, once; no prefetch beside it.
+    act(() => api.emit('library.changed', { sourceId: 1 }));
+    await waitFor(() => expect(api.callsTo('library.get')).toHaveLength(2));
+    await waitFor(() => expect(api.callsTo('metrics.series')).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(api.callsTo('metrics.keys')).toHaveLength(2);
+    expect(api.callsTo('metrics.series')).toHaveLength(2);
   });
 
   it('exports a version with progress, asks before replacing, and reports where it went', async () => {

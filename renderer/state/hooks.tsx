@@ -64,8 +64,8 @@ export function useEngine<M extends MethodName>(method: M, input: MethodInput<M>
   const seq = useRef(0);
   const inputRef = useRef(input);
   inputRef.current = input;
-  /** The key whose answer came from a prefetch at mount (its first effect asks nothing). */
-  const servedAtMount = useRef(state.key);
+  /** The input and epoch whose answer came from a prefetch at mount: the effect asks nothing for them. */
+  const servedAtMount = useRef(state.key === null ? null : { key: state.key, epoch });
 
   useEffect(() => {
     const current = inputRef.current;
@@ -73,12 +73,14 @@ export function useEngine<M extends MethodName>(method: M, input: MethodInput<M>
       setState({ key: null, data: null, error: null, loading: false });
       return;
     }
-    const prefetched = key === null || nonce > 0 ? undefined : takePrefetched(api, method, key, epoch);
-    if (servedAtMount.current !== null) {
-      const served = servedAtMount.current === key && nonce === 0;
-      servedAtMount.current = null;
-      if (served) return;
+    const served = servedAtMount.current;
+    if (served && served.key === key && served.epoch === epoch && nonce === 0) {
+      // Kept (not cleared) for StrictMode, which runs this effect twice at mount.
+      takePrefetched(api, method, served.key, epoch);
+      return;
     }
+    servedAtMount.current = null;
+    const prefetched = key === null || nonce > 0 ? undefined : takePrefetched(api, method, key, epoch);
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true }));
     void ((prefetched as Promise<Result<MethodOutput<M>>> | undefined) ?? api.call(method, current)).then((result) => {

@@ -4,7 +4,7 @@
 import type { ItemDetail, ItemKind, LibraryFacets, LibraryItem, LibrarySortKey, MethodInput } from '../../shared/contract';
 import type { AppError } from '../../shared/result';
 import type { RendererApi } from '../api/connection';
-import { chartMaxPoints, defaultChartVersions, defaultKeys, seriesRequest } from '../lib/metrics-request';
+import { chartMaxPoints, DEFAULT_CHART_X, defaultChartVersions, defaultKeys, seriesRequest } from '../lib/metrics-request';
 import { prefetch } from './prefetch';
 import type { GetState, SetState } from './types';
 
@@ -96,7 +96,7 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
     if (source.versionIds.length === 0) return;
     void prefetch(api, epoch, 'metrics.keys', source).then((keys) => {
       const first = keys.ok ? defaultKeys(keys.value.map((k) => k.key)) : [];
-      if (first.length > 0 && get().epoch === epoch) void prefetch(api, epoch, 'metrics.series', seriesRequest(source, first, 'step', chartMaxPoints()));
+      if (first.length > 0 && get().epoch === epoch) void prefetch(api, epoch, 'metrics.series', seriesRequest(source, first, DEFAULT_CHART_X, chartMaxPoints()));
     });
   }
 
@@ -255,6 +255,9 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
 
     async fetchDetail(id, preferVersionId) {
       const mine = ++detailSeq;
+      // A refresh of the page already open (library.changed, a team edit) finds its tab on screen,
+      // asking for what it shows itself: only a page being opened prefetches.
+      const opening = get().detail.id !== id || !get().detail.item;
       set((state) => ({
         detail:
           state.detail.id === id
@@ -263,7 +266,7 @@ export function createLibrarySlice(set: SetState, get: GetState, api: RendererAp
       }));
       const result = await api.call('library.get', { id });
       if (mine !== detailSeq) return;
-      if (result.ok) prefetchFirstScreen(result.value);
+      if (result.ok && opening) prefetchFirstScreen(result.value);
       set((state) => {
         if (!result.ok) return { detail: { ...state.detail, loading: false, error: result.error } };
         const item = result.value;
