@@ -47,6 +47,12 @@ const JOURNAL = '.modelshelf-export.json';
 export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 /** Bytes of a file written between background fdatasyncs while it is copied. */
 const FLUSH_BYTES = 64 * 1024 * 1024;
+/**
+ * Background fdatasyncs at once, over all files being copied: each holds a libuv thread (4 in all)
+ * for as long as the disk takes, and the writes and reads of the copies need those threads too.
+ */
+const MAX_FLUSHES = 1;
+let flushesRunning = 0;
 const PROGRESS_EVERY_MS = 150;
 /** Files from this size are hashed in worker threads (smaller ones: starting a thread costs more). */
 export const WORKER_BYTES = 32 * 1024 * 1024;
@@ -490,6 +496,8 @@ async function copyOne(
     let hashError: unknown = null;
     let checkpointError: unknown = null;
     let readBackError: unknown = null;
+    /** Set once the partial file is being dropped (see dropPartial). */
+    let diskFailed = false;
 
     const checkpoint = async (at: number) => {
       // Ordered after every chunk before `at`: the hash and the writes of exactly [0, at).
@@ -502,6 +510,7 @@ async function copyOne(
       // checkpoint does not wait for them to reach the disk (the background fdatasyncs below put
       // them there). A checkpoint survives a killed process or a lost NAS; after a power cut the
       // resume's re-hash finds the bytes that did not reach the disk and starts over.
+      if (diskFailed) return; // the partial file is being dropped: no checkpoint may point into it
       journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, checkpoint: { offset: at, sha256: sha } };
       await saveJournal(true);
     };
@@ -517,19 +526,34 @@ async function copyOne(
     let flushedAt = offset;
     const flushEvery = job.flushBytes ?? FLUSH_BYTES;
     const flushIfDue = () => {
-      if (flushing !== null || offset + w.writtenBytes - flushedAt < flushEvery) return;
+      if (flushing !== null || flushesRunning >= MAX_FLUSHES || offset + w.writtenBytes - flushedAt < flushEvery) return;
       flushedAt = offset + w.writtenBytes;
+      flushesRunning++;
       const p: Promise<void> = out
         .datasync()
         .catch((err: unknown) => {
           flushError ??= destinationError(err, partial);
         })
         .finally(() => {
+          flushesRunning--;
           flushing = null;
           syncs.delete(p);
         });
       flushing = p;
       syncs.add(p);
+    };
+    /**
+     * The disk refused to keep what was written (a failed fdatasync or fsync): the checkpoints
+     * cover bytes that may exist only in the page cache, where a resume's re-hash would find them
+     * intact. The partial file and its checkpoint go, so the next export starts this file over.
+     */
+    const dropPartial = async (err: unknown): Promise<never> => {
+      diskFailed = true;
+      if (checkpointing) await checkpointing;
+      await rm(partial, { force: true });
+      delete journal.started[c.dest];
+      await saveJournal(true);
+      throw err;
     };
     let outstandingBytes = 0;
     const interval = job.checkpointBytes ?? CHECKPOINT_BYTES;
@@ -549,7 +573,7 @@ async function copyOne(
       w.check();
       if (hashError) throw hashError;
       if (checkpointError) throw checkpointError;
-      if (flushError) throw flushError;
+      if (flushError) await dropPartial(flushError);
       if (readBackError) break;
       const at = pos;
       pos += data.length;
@@ -603,8 +627,8 @@ async function copyOne(
       throw new EngineError('IO', `${c.src} changed on the share while it was being copied. Export again when nobody is writing to it.`);
     }
     if (flushing) await flushing;
-    if (flushError) throw flushError;
-    if (!readBackError) await out.sync();
+    if (flushError) await dropPartial(flushError);
+    if (!readBackError) await out.sync().catch((err: unknown) => dropPartial(destinationError(err, partial)));
     await out.close();
     fh = null;
     const size = (await back.stat()).size;
