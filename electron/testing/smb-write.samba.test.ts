@@ -122,28 +122,35 @@ describe('writes on a default Samba', () => {
     await share.writeFile(target, version(0), { overwrite: true });
     let done = false;
     const seen: string[] = [];
-    let notFound = 0;
+    /** Stretches of NOT_FOUND answers (one per swap at most; a retry loop may ask many times in one). */
+    let missingSpells = 0;
+    let missing = false;
     const readLoop = (async () => {
       while (!done) {
         try {
           seen.push(text(await rs.read(target, 0, 64 * 1024)));
+          missing = false;
         } catch (e) {
           if ((e as { code?: string }).code !== 'NOT_FOUND') throw e;
-          notFound++;
+          if (!missing) missingSpells++;
+          missing = true;
         }
       }
     })();
     readLoop.catch(() => {}); // awaited below; no unhandled rejection while the writer still runs
-    for (let i = 1; i <= 40; i++) {
-      const tmp = `.modelshelf/events/.machine-a.jsonl.${i}.tmp`;
-      await share.writeFile(tmp, version(i), { overwrite: false });
-      await share.rename(tmp, target, { replace: true });
+    try {
+      for (let i = 1; i <= 40; i++) {
+        const tmp = `.modelshelf/events/.machine-a.jsonl.${i}.tmp`;
+        await share.writeFile(tmp, version(i), { overwrite: false });
+        await share.rename(tmp, target, { replace: true });
+      }
+    } finally {
+      done = true; // the reader stops even when a write fails
     }
-    done = true;
     await readLoop;
     await reader.close();
     expect(seen.length).toBeGreaterThan(5);
-    expect(notFound).toBeLessThanOrEqual(Math.max(2, seen.length / 20));
+    expect(missingSpells).toBeLessThanOrEqual(4); // a rare moment, not a rule: 40 swaps, one such spell seen in CI
     for (const s of seen) {
       const i = Number(s.slice(0, 4));
       expect(s).toBe(version(i).toString());

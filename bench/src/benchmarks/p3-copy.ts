@@ -140,7 +140,8 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
         if (statSync(refOut).size !== size) throw new Error('smbclient wrote a file of the wrong size');
         // smbclient's copy is still in the page cache; the export's is on disk (it fsyncs before the
         // rename). What it takes to put smbclient's copy on disk too: coreutils' fdatasync of it.
-        refSync.push((await timeCommand('sync', ['-d', refOut])).ms);
+        // (coreutils 8.24 or later; where it fails, the note says n/a)
+        refSync.push(await timeCommand('sync', ['-d', refOut]).then((r) => r.ms, () => Number.NaN));
         rmSync(refOut, { force: true });
       };
       if (i % 2 === 0) await refRun();
@@ -183,8 +184,11 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
       ? `; export phases ${phaseKeys.map((k) => `${k} ${round(median(details.map((d) => (d as { phaseMs: Record<string, number> }).phaseMs[k] ?? 0)), 0)} ms`).join(', ')}`
       : '';
     const ok = verified && refSha === expected && oursDiskSha === expected;
-    const durableMed = median(ref.map((r, i) => r + (refSync[i] ?? 0)));
-    const durableNote = `; smbclient get + fdatasync of its copy ${round(durableMed, 0)} ms (engine ${round(oursMed / durableMed, 2)}× that; the export fsyncs before it names the file)`;
+    const durable = ref.map((r, i) => r + (refSync[i] ?? Number.NaN));
+    const durableMed = durable.some(Number.isNaN) ? Number.NaN : median(durable);
+    const durableNote = Number.isFinite(durableMed)
+      ? `; smbclient get + fdatasync of its copy ${round(durableMed, 0)} ms (engine ${round(oursMed / durableMed, 2)}× that; the export fsyncs before it names the file)`
+      : '; smbclient get + fdatasync of its copy: n/a (`sync -d` failed)';
     // CPU (ms): on a loaded 2-core machine the time ratio follows the CPU each side needs.
     const oursCpu = details.map((d) => d as { cpuMs?: number; smbdCpuMs?: number }).filter((d) => d.cpuMs !== undefined);
     const cpuNote = oursCpu.length

@@ -14,7 +14,14 @@ export const UI_CATALOG: CatalogSpec = { entries: 0, items: 100_000, datasetShar
 
 export async function cachedCatalog(ctx: BenchContext, spec: CatalogSpec): Promise<{ dir: string; stats: CatalogStats; built: boolean }> {
   const key = sourceHash(
-    ['electron/core/catalog/migrations.ts', 'electron/core/catalog/catalog.ts', 'electron/core/catalog/library-query.ts', 'bench/src/data/synthetic-catalog.ts'],
+    [
+      'electron/core/catalog/migrations.ts',
+      'electron/core/catalog/migrate.ts',
+      'electron/core/catalog/natural-key.ts',
+      'electron/core/catalog/catalog.ts',
+      'electron/core/catalog/library-query.ts',
+      'bench/src/data/synthetic-catalog.ts',
+    ],
     JSON.stringify(spec),
   );
   const dir = path.join(ctx.cacheDir, `catalog-${key}`);

@@ -97,7 +97,8 @@ describe('library queries', () => {
     expect(search('acme')).toEqual(['resnet']); // inside a tag
     expect(search('march')).toEqual(['resnet']); // a note
     expect(search('archiv')).toEqual(['bert']);
-    expect(search('cu')).toEqual(['resnet']); // short words: a prefix
+    expect(search('cu')).toEqual(['resnet']); // short words: the start of the value…
+    expect(search('ma')).toEqual(['resnet']); // …or of a word in it ("the March photos")
     expect(search('me')).toEqual([]);
     expect(catalog.libraryPage({ kind: 'dataset', query: 'archived' }).items.map((i) => i.name)).toEqual(['bert']);
     expect(catalog.libraryPage({ kind: 'model', query: 'archived' }).total).toBe(0);

@@ -122,20 +122,21 @@ export function matchingItemIds(db: Database.Database, query: string | undefined
   const pending = `SELECT p.item_id * 2 + (i.kind = 'dataset') AS r FROM item_search_pending p CROSS JOIN item i ON i.id = p.item_id
     WHERE i.name LIKE ? ESCAPE '\\' OR i.path LIKE ? ESCAPE '\\'`;
   // What the team wrote (aliases, stages, tags, notes) changes without a scan, so it is not in the
-  // indexes: a substring of it (a prefix for 1–2 characters), over the annotation rows (a team
-  // writes hundreds, not millions).
+  // indexes: a substring of it (for 1–2 characters, the start of it or of a word in it), over the
+  // annotation rows (a team writes hundreds, not millions).
   const team = `SELECT i.id * 2 + (i.kind = 'dataset') AS r FROM annotation t CROSS JOIN item i
     ON i.source_id = t.source_id AND i.kind = t.item_kind AND i.path = t.item_path
-    WHERE t.kind IN ('alias', 'stage', 'tag', 'note') AND t.value LIKE ? ESCAPE '\\'`;
+    WHERE t.kind IN ('alias', 'stage', 'tag', 'note') AND (t.value LIKE ? ESCAPE '\\' OR t.value LIKE ? ESCAPE '\\')`;
   const parts = words.map((word) => {
     const like = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     params.push(`${phrase(word)}*`);
     const prefix = 'SELECT rowid AS r FROM item_words WHERE item_words MATCH ?';
     if ([...word].length < 3) {
-      params.push(like, like, `${like.slice(1)}`); // team words: a prefix, like item_words
+      // team words: the start of the value or of a word in it (after a space)
+      params.push(like, like, like.slice(1), `% ${like.slice(1)}`);
       return `${prefix} UNION ${pending} UNION ${team}`;
     }
-    params.push(phrase(word), like, like, like);
+    params.push(phrase(word), like, like, like, like);
     return `${prefix} UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ? UNION ${pending} UNION ${team}`;
   });
   const sql = parts.length === 1 ? (parts[0] as string) : parts.map((p) => `SELECT r FROM (${p})`).join(' INTERSECT ');

@@ -1,6 +1,7 @@
 // Library names sorted the way people count: "resnet-v2" before "resnet-v10", case ignored.
 // SQLite has no such collation and better-sqlite3 cannot add one, so each item row stores this key
-// (migration 7) and the library sorts by it with an index.
+// (migration 7) and the library sorts by it with an index. Changing naturalKey needs a new
+// migration that recomputes the keys: rescans rewrite only rows whose name or label changed.
 
 /** Digit runs longer than this compare as if this long (hashes and timestamps, not counts). */
 const MAX_RUN = 99;

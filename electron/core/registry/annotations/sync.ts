@@ -28,10 +28,6 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/**
- * Reads what is new in one log. A log only grows, so a grown log is read from where the last read
- * stopped, once the bytes just before that point are found unchanged (else it is read whole).
- */
 /** Waits before reading a listed log again that answered NOT_FOUND (ms). */
 const REPLACED_RETRY_MS = [50, 150, 400];
 
@@ -53,6 +49,10 @@ async function readListedLog(source: FileSource, file: string, from: number): Pr
   }
 }
 
+/**
+ * Reads what is new in one log. A log only grows, so a grown log is read from where the last read
+ * stopped, once the bytes just before that point are found unchanged (else it is read whole).
+ */
 async function readLog(source: FileSource, log: LogFile, known: KnownLog | undefined): Promise<{ file: string; known: KnownLog | null; events: TeamEvent[]; badLines: number }> {
   const file = logPath(log.name);
   let from = known && known.size > 0 && known.tail && log.size > known.size ? Math.max(0, known.size - TAIL_BYTES) : 0;
@@ -64,7 +64,8 @@ async function readLog(source: FileSource, log: LogFile, known: KnownLog | undef
       bytes = await readListedLog(source, file, 0);
     }
   }
-  // Gone since it was listed: nothing to add now, and no record of it, so the next sync looks again.
+  // Gone since it was listed: nothing to add now, and what the catalog knows of it stays as it was
+  // (known: null leaves its annotation_log row alone), so the next sync looks again.
   if (!bytes) return { file: log.name, known: null, events: [], badLines: 0 };
   const start = from > 0 ? (known as KnownLog).size - from : 0;
   const fresh = bytes.subarray(start);
