@@ -35,6 +35,20 @@ const ITEMS = [
   },
 ];
 
+/** A line of Ben's log on another desktop: a tag on the reviews dataset. */
+function benTagLine(machine: string, id: string, atMs: number, tag: string): string {
+  return eventLine({
+    id,
+    at: new Date(atMs).toISOString(),
+    atMs,
+    who: 'ben',
+    machine,
+    action: 'tag.add',
+    target: { itemPath: 'datasets/reviews', itemKind: 'dataset' },
+    value: tag,
+  });
+}
+
 describe('team annotations', () => {
   const dirs: string[] = [];
   let share: ReturnType<typeof memorySource>;
@@ -259,17 +273,7 @@ describe('team annotations', () => {
   it('reads only what is new in a grown log, and all of a log that was rewritten', async () => {
     const ctx = await newContext();
     const peer = `${EVENTS_DIR}/ben-pc-00000002.jsonl`;
-    const line = (i: number) =>
-      eventLine({
-        id: `ben-${String(i).padStart(5, '0')}`,
-        at: new Date(Date.UTC(2026, 4, 1) + i).toISOString(),
-        atMs: Date.UTC(2026, 4, 1) + i,
-        who: 'ben',
-        machine: 'ben-pc-00000002',
-        action: 'tag.add',
-        target: { itemPath: 'datasets/reviews', itemKind: 'dataset' },
-        value: `t${i}`,
-      });
+    const line = (i: number) => benTagLine('ben-pc-00000002', `ben-${String(i).padStart(5, '0')}`, Date.UTC(2026, 4, 1) + i, `t${i}`);
     const put = (text: string) => {
       share.files.set(peer, { data: new TextEncoder().encode(text), mtimeMs: (share.files.get(peer)?.mtimeMs ?? 0) + 1 });
       share.dirs.add('.modelshelf').add(EVENTS_DIR);
@@ -305,17 +309,7 @@ describe('team annotations', () => {
   it('a log that answers NOT_FOUND for a moment while its writer swaps it in is read again, and one that is gone loses nothing', async () => {
     const ctx = await newContext();
     const peer = `${EVENTS_DIR}/ben-pc-00000003.jsonl`;
-    const line = (i: number) =>
-      eventLine({
-        id: `ben3-${i}`,
-        at: new Date(Date.UTC(2026, 4, 2) + i).toISOString(),
-        atMs: Date.UTC(2026, 4, 2) + i,
-        who: 'ben',
-        machine: 'ben-pc-00000003',
-        action: 'tag.add',
-        target: { itemPath: 'datasets/reviews', itemKind: 'dataset' },
-        value: `t${i}`,
-      });
+    const line = (i: number) => benTagLine('ben-pc-00000003', `ben3-${i}`, Date.UTC(2026, 4, 2) + i, `t${i}`);
     share.files.set(peer, { data: new TextEncoder().encode(line(0) + line(1)), mtimeMs: 1 });
     share.dirs.add('.modelshelf').add(EVENTS_DIR);
     const real = share.read;
