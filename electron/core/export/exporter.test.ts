@@ -221,6 +221,15 @@ describe.each(MODES)('runExport through $name', (mode) => {
       const again = await runExport(job({ flushBytes: 512 * 1024, checkpointBytes: 256 * 1024, fileConcurrency: 1 }));
       expect(again.resumedBytes).toBeLessThan(256 * 1024); // only the small files finished before it
       expect((await verifyBundle(again.path)).problems).toEqual([]);
+      await rm(again.path, { recursive: true });
+      // The same for a zip.
+      syncs = 0;
+      const zipped = await runExport(job({ zip: true, flushBytes: 512 * 1024 }));
+      expect(syncs).toBeGreaterThanOrEqual(2);
+      await rm(zipped.path);
+      fail = true;
+      await expect(runExport(job({ zip: true, flushBytes: 512 * 1024 }))).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/EIO/) });
+      expect(await readdir(dest)).toEqual([]);
     } finally {
       proto.datasync = real;
     }

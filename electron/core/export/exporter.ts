@@ -37,6 +37,7 @@ import {
   writeFileAtomic,
 } from './local-fs';
 import { ChunkPool } from './chunk-pool';
+import { BackgroundFlusher } from './flusher';
 import { sha256Stream } from './hasher';
 import { type BundlePlan, MANIFEST_NAME, type PlannedCopy } from './plan';
 import { CHUNK_BYTES, cancelled, READS_IN_FLIGHT, readAhead } from './read-ahead';
@@ -45,14 +46,6 @@ import { WriteQueue } from './write-queue';
 export const PARTIAL_SUFFIX = '.modelshelf-partial';
 const JOURNAL = '.modelshelf-export.json';
 export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
-/** Bytes of a file written between background fdatasyncs while it is copied. */
-const FLUSH_BYTES = 64 * 1024 * 1024;
-/**
- * Background fdatasyncs at once, over all files being copied: each holds a libuv thread (4 in all)
- * for as long as the disk takes, and the writes and reads of the copies need those threads too.
- */
-const MAX_FLUSHES = 1;
-let flushesRunning = 0;
 const PROGRESS_EVERY_MS = 150;
 /** Files from this size are hashed in worker threads (smaller ones: starting a thread costs more). */
 export const WORKER_BYTES = 32 * 1024 * 1024;
@@ -459,8 +452,8 @@ async function copyOne(
   let checkpointing: Promise<void> | null = null;
   /** Each chunk until it was hashed and read back (oldest first). */
   const outstanding: Array<{ bytes: number; done: Promise<unknown> }> = [];
-  /** Background fdatasyncs, awaited before the handle closes (its number must not be reused under them). */
-  const syncs = new Set<Promise<void>>();
+  /** Puts the copy on disk as it is written; settled before the handle closes (its number must not be reused under it). */
+  let flusher: BackgroundFlusher | null = null;
   try {
     let offset = 0;
     const prior = journal.started[c.dest];
@@ -507,8 +500,8 @@ async function copyOne(
       await flushed;
       w.check();
       // The bytes before a checkpoint are re-read and re-hashed before a resume trusts them, so the
-      // checkpoint does not wait for them to reach the disk (the background fdatasyncs below put
-      // them there). A checkpoint survives a killed process or a lost NAS; after a power cut the
+      // checkpoint does not wait for them to reach the disk (the background flusher puts them
+      // there). A checkpoint survives a killed process or a lost NAS; after a power cut the
       // resume's re-hash finds the bytes that did not reach the disk and starts over.
       if (diskFailed) return; // the partial file is being dropped: no checkpoint may point into it
       journal.started[c.dest] = { src: c.src, size: st.size, mtimeMs: st.mtimeMs, checkpoint: { offset: at, sha256: sha } };
@@ -517,31 +510,9 @@ async function copyOne(
 
     let pos = offset;
     let lastCheckpoint = offset;
-    // The disk works during the copy, not after it: every FLUSH_BYTES written, an fdatasync runs in
-    // the background (writes go on meanwhile; one at a time), so the fsync before the rename only
-    // has the last stretch left. Left to the kernel, a 1 GiB copy stays dirty in the page cache and
-    // the final fsync took 1.1–1.5 s on its own.
-    let flushing: Promise<void> | null = null;
-    let flushError: unknown = null;
-    let flushedAt = offset;
-    const flushEvery = job.flushBytes ?? FLUSH_BYTES;
-    const flushIfDue = () => {
-      if (flushing !== null || flushesRunning >= MAX_FLUSHES || offset + w.writtenBytes - flushedAt < flushEvery) return;
-      flushedAt = offset + w.writtenBytes;
-      flushesRunning++;
-      const p: Promise<void> = out
-        .datasync()
-        .catch((err: unknown) => {
-          flushError ??= destinationError(err, partial);
-        })
-        .finally(() => {
-          flushesRunning--;
-          flushing = null;
-          syncs.delete(p);
-        });
-      flushing = p;
-      syncs.add(p);
-    };
+    // The disk works during the copy, not after it (see flusher.ts).
+    const flush = new BackgroundFlusher(out, partial, job.flushBytes, offset);
+    flusher = flush;
     /**
      * The disk refused to keep what was written (a failed fdatasync or fsync): the checkpoints
      * cover bytes that may exist only in the page cache, where a resume's re-hash would find them
@@ -573,7 +544,7 @@ async function copyOne(
       w.check();
       if (hashError) throw hashError;
       if (checkpointError) throw checkpointError;
-      if (flushError) await dropPartial(flushError);
+      if (flush.error) await dropPartial(flush.error);
       if (readBackError) break;
       const at = pos;
       pos += data.length;
@@ -584,7 +555,7 @@ async function copyOne(
       // Read back once written (writes complete in order, so the read-backs queue in order too).
       const checked = w.write(data, at).then(async () => {
         if (w.error || readBackError) return;
-        flushIfDue();
+        flush.wrote(offset + w.writtenBytes);
         await job.beforeReadBack?.(c.dest, partial, at);
         await readBack.compareWithFile(back.fd, at, data);
       });
@@ -626,8 +597,8 @@ async function copyOne(
       delete journal.started[c.dest];
       throw new EngineError('IO', `${c.src} changed on the share while it was being copied. Export again when nobody is writing to it.`);
     }
-    if (flushing) await flushing;
-    if (flushError) await dropPartial(flushError);
+    await flush.settled();
+    if (flush.error) await dropPartial(flush.error);
     if (!readBackError) await out.sync().catch((err: unknown) => dropPartial(destinationError(err, partial)));
     await out.close();
     fh = null;
@@ -652,7 +623,7 @@ async function copyOne(
     return { sha256: digest, resumed: offset, verified: true };
   } finally {
     if (writer) await writer.settled();
-    await Promise.all(syncs);
+    await flusher?.settled();
     if (checkpointing) await checkpointing;
     await Promise.all(outstanding.map((o) => o.done));
     // The workers stop before any handle closes: a file number must not be reused under them.
@@ -697,8 +668,10 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
     fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644).catch((err) => {
       throw destinationError(err, temp);
     });
-    // The stream owns the handle from here: it syncs and closes it after the last byte.
+    // The stream owns the handle from here: it syncs and closes it after the last byte (a close
+    // waits for a background flush still running on it).
     const out = fh.createWriteStream({ autoClose: true, flush: true });
+    const flush = new BackgroundFlusher(fh, temp, job.flushBytes);
     fh = null;
     stream = out;
     tracker.phase = 'copying';
@@ -725,6 +698,8 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
                     hash.update(data);
                     tracker.add(data.length, true);
                     yield data;
+                    if (flush.error) throw flush.error;
+                    flush.wrote(out.bytesWritten);
                   }
                   const after = await source.stat(c.src);
                   if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
@@ -761,6 +736,8 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
     });
     await written;
     stream = null;
+    await flush.settled();
+    if (flush.error) throw flush.error;
     const manifest = new TextEncoder().encode(manifestText(hashes));
 
     // ---- verify: the archive's directory lists exactly our files, each with the right sha256 ----
