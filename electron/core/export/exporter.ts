@@ -521,7 +521,8 @@ async function copyOne(
     const dropPartial = async (err: unknown): Promise<never> => {
       diskFailed = true;
       if (checkpointing) await checkpointing;
-      await rm(partial, { force: true });
+      // Without its checkpoint the file is not trusted anyway (Windows may refuse to delete it while open).
+      await rm(partial, { force: true }).catch(() => {});
       delete journal.started[c.dest];
       await saveJournal(true);
       throw err;
@@ -568,7 +569,6 @@ async function copyOne(
       });
       outstanding.push({ bytes: data.length, done });
       outstandingBytes += data.length;
-
       tracker.add(data.length, true);
       if (checkpointing === null && pos - lastCheckpoint >= interval && pos < st.size) {
         lastCheckpoint = pos;
