@@ -16,6 +16,11 @@ import { type LibraryFilter, libraryPage, listLibrary, type PageRequest, rebuild
 import { naturalKey } from './natural-key';
 import { parseJson } from './parse-json';
 
+/** True when a stored row already holds these column values (a rescan then leaves it alone). */
+function holds<Row extends object>(stored: Row | undefined, columns: Partial<Row>): stored is Row {
+  return stored !== undefined && (Object.keys(columns) as Array<keyof Row>).every((column) => stored[column] === columns[column]);
+}
+
 function sameFiles(
   stored: Array<{ path: string; size: number; mtime_ms: number | null }>,
   files: Array<{ path: string; size: number; mtimeMs: number | null }>,
@@ -500,14 +505,7 @@ export class Catalog {
           | { id: number; name: string; layout: string; format: string; updated_ms: number | null; size_bytes: number }
           | undefined;
         let itemId: number;
-        if (
-          old &&
-          old.name === row.name &&
-          old.layout === row.layout &&
-          old.format === row.format &&
-          old.updated_ms === row.updatedMs &&
-          old.size_bytes === row.sizeBytes
-        ) {
+        if (holds(old, { name: row.name, layout: row.layout, format: row.format, updated_ms: row.updatedMs, size_bytes: row.sizeBytes })) {
           itemId = old.id;
         } else {
           itemId = (upsertItem.get(row) as { id: number }).id;
@@ -572,17 +570,17 @@ export class Catalog {
       };
       const old = stored.get(label);
       let versionId: number;
-      if (
-        old &&
-        old.ordinal === row.ordinal &&
-        old.path === row.path &&
-        old.created_ms === row.createdMs &&
-        old.size_bytes === row.sizeBytes &&
-        old.format === row.format &&
-        old.stage === row.stage &&
-        old.aliases_json === row.aliases &&
-        old.meta_json === row.meta
-      ) {
+      const columns: Partial<VersionRow> = {
+        ordinal: row.ordinal,
+        path: row.path,
+        created_ms: row.createdMs,
+        size_bytes: row.sizeBytes,
+        format: row.format,
+        stage: row.stage,
+        aliases_json: row.aliases,
+        meta_json: row.meta,
+      };
+      if (holds(old, columns)) {
         versionId = old.id;
       } else {
         versionId = (stmts.upsertVersion.get(row) as { id: number }).id;
