@@ -38,10 +38,7 @@ export class PbCursor {
         this.start = this.pos;
         return true;
       case 1:
-        if (this.pos + 8 > this.end) throw new FormatError('truncated fixed64');
-        this.start = this.pos;
-        this.pos += 8;
-        return true;
+        return this.fixed(8, 'fixed64');
       case 2: {
         const len = this.varint();
         if (!Number.isSafeInteger(len) || this.pos + len > this.end) throw new FormatError('length-delimited field runs past its message');
@@ -51,13 +48,17 @@ export class PbCursor {
         return true;
       }
       case 5:
-        if (this.pos + 4 > this.end) throw new FormatError('truncated fixed32');
-        this.start = this.pos;
-        this.pos += 4;
-        return true;
+        return this.fixed(4, 'fixed32');
       default:
         throw new FormatError(`unsupported protobuf wire type ${this.wire}`);
     }
+  }
+
+  private fixed(bytes: number, what: string): true {
+    if (this.pos + bytes > this.end) throw new FormatError(`truncated ${what}`);
+    this.start = this.pos;
+    this.pos += bytes;
+    return true;
   }
 
   /** A cursor over the current length-delimited field's message. */
