@@ -40,24 +40,9 @@ function groupCpuMs(pgid: number): number {
   return ticks * 10; // USER_HZ = 100 on Linux
 }
 
-/** Processes started with this Samba's config file (smbd starts samba-dcerpcd in its own group). */
-function pidsUsingConfig(conf: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--configfile=${conf}`)) out.push(Number(pid));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
 export async function startBenchSamba(opts: SambaOptions): Promise<SambaEnv> {
   const smbclient = ensureSmbclient();
   const server = await startSamba(opts);
-  const conf = path.join(server.root, 'smb.conf');
   const auth = path.join(server.root, 'smbclient.auth');
   writeFileSync(auth, `username = ${server.user}\npassword = ${server.password}\ndomain = MODELSHELF\n`, { mode: 0o600 });
   const smbdPid = Number(readFileSync(path.join(server.root, 'pid', 'smbd.pid'), 'utf8').trim());
@@ -66,17 +51,7 @@ export async function startBenchSamba(opts: SambaOptions): Promise<SambaEnv> {
     smbclient,
     smbclientArgs: (share) => [`//127.0.0.1/${share}`, '-p', String(server.port), '-A', auth],
     smbdCpuMs: () => groupCpuMs(smbdPid),
-    async stop() {
-      await server.stop();
-      // smbd may have started samba-dcerpcd helpers in their own process group; the harness's stop
-      // does not reach them. End exactly those this server started (matched by its config path).
-      for (const pid of pidsUsingConfig(conf)) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          /* already gone */
-        }
-      }
-    },
+    // (the harness's stop also ends the samba-dcerpcd helpers smbd started in their own group)
+    stop: () => server.stop(),
   };
 }
