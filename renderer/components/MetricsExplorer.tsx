@@ -143,7 +143,7 @@ function DetailedChart({
   maxPoints: number;
 }) {
   const [zoom, setZoom] = useState<{ min: number; max: number } | null>(null);
-  const detail = useEngine('metrics.series', zoom ? { ...source, keys: [metricKey], x: settings.x, maxPoints, range: zoom } : null);
+  const detail = useEngine('metrics.series', zoom ? { ...seriesRequest(source, [metricKey], settings.x, maxPoints), range: zoom } : null);
   const shown = useMemo(
     () => (zoom && detail.data ? (seriesByKey(detail.data, [metricKey])[0]?.series ?? series) : series),
     [zoom, detail.data, series, metricKey],

@@ -6,7 +6,7 @@ import { useApi } from '../state/hooks';
 
 let fileManagerName: Promise<string> | null = null;
 
-export function OpenInFileManager({ sourceId, path, compact = false }: { sourceId: number; path?: string; compact?: boolean }) {
+export function OpenInFileManager({ sourceId, path }: { sourceId: number; path?: string }) {
   const api = useApi();
   const [app, setApp] = useState('Files');
   const [busy, setBusy] = useState(false);
@@ -36,7 +36,7 @@ export function OpenInFileManager({ sourceId, path, compact = false }: { sourceI
     <span className="open-in-file-manager">
       <button
         type="button"
-        className={compact ? 'button ghost small' : 'button ghost'}
+        className="button ghost"
         data-testid="open-in-file-manager"
         disabled={busy}
         title={`Show these files in ${app} on this computer`}

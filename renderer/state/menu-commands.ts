@@ -2,10 +2,8 @@
 // bridge. A command is kept as "pending" until the screen that can carry it out is on screen (the
 // Sources page's connect flow, a version's Export button), so it works from anywhere in the app.
 import { useEffect } from 'react';
-import type { BridgeApi } from '../../shared/app-api';
+import type { MenuCommand } from '../../shared/electron-ipc';
 import { useApp, useAppStore } from './hooks';
-
-export type MenuCommand = 'add-source' | 'export';
 
 /** How long a command waits for its screen (the person may first pick a model in the palette). */
 const PENDING_MS = 60_000;
@@ -19,7 +17,7 @@ function take(command: MenuCommand): boolean {
   return true;
 }
 
-export function requestMenuCommand(command: MenuCommand): void {
+function requestMenuCommand(command: MenuCommand): void {
   pending = { command, at: Date.now() };
   for (const l of listeners) l(command);
 }
@@ -44,7 +42,7 @@ export function useNativeMenu(): void {
   const navigate = useApp((s) => s.navigate);
   const setPaletteOpen = useApp((s) => s.setPaletteOpen);
   useEffect(() => {
-    const bridge = (window as unknown as { modelshelf?: BridgeApi }).modelshelf;
+    const bridge = window.modelshelf;
     if (!bridge?.onMenu) return;
     return bridge.onMenu((command) => {
       const route = store.getState().route;

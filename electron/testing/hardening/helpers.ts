@@ -12,7 +12,6 @@ import { writeSafetensors } from '../../core/demo/model-writers';
 import { Prng } from '../../core/demo/prng';
 import { bundleForNode, REPO_ROOT } from '../bundle';
 
-export { REPO_ROOT };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
