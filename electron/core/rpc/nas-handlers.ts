@@ -84,10 +84,11 @@ export async function listNasShares(input: {
 async function addMounted(ctx: EngineContext, mountPoint: string, name: string | undefined, mounts: MountProbeOptions): Promise<Source> {
   if (!path.isAbsolute(mountPoint)) throw new EngineError('INVALID_INPUT', `"${mountPoint}" is not a full folder path.`);
   const folder = path.resolve(mountPoint);
-  if (!findMountFor(await listMountedShares(mounts), folder)) {
+  const found = await listMountedShares(mounts);
+  if (!findMountFor(found, folder)) {
     throw new EngineError('INVALID_INPUT', `${folder} is not on a mounted network share. Add it as an ordinary folder instead.`);
   }
-  return addSource(ctx, folder, { name, mounts });
+  return addSource(ctx, folder, { name, mounts: found });
 }
 
 /** `mounts` points the OS-mount probe elsewhere (tests); the engine uses the defaults. */

@@ -4,7 +4,7 @@ import type { EngineContext } from '../engine-context';
 import { EngineError } from '../errors';
 import type { FileSource } from '../nas/file-source';
 import { openLocalSource } from '../nas/local-source';
-import { findMountFor, listMountedShares, mountOrigin } from '../nas/discovery/mounted';
+import { type FoundMount, findMountFor, listMountedShares, mountOrigin } from '../nas/discovery/mounted';
 import type { MountProbeOptions } from '../nas/discovery/types';
 import { parseLocation } from '../nas/location';
 import { openSmbTarget, openSourceRow } from '../nas/open-source';
@@ -15,8 +15,11 @@ export interface AddSourceOptions {
   password?: string;
   /** false: the password is kept for this session only. Default true. */
   remember?: boolean;
-  /** Where to look for OS-mounted shares (tests); false: do not look (a folder Modelshelf made itself). */
-  mounts?: MountProbeOptions | false;
+  /**
+   * Where to look for OS-mounted shares (tests), or the mounts a caller already listed; false: do
+   * not look (a folder Modelshelf made itself).
+   */
+  mounts?: MountProbeOptions | FoundMount[] | false;
 }
 
 /**
@@ -37,7 +40,8 @@ export async function addSource(ctx: EngineContext, location: string, opts: AddS
     await probe.close().catch(() => {});
     throw err;
   }
-  const mount = loc.kind === 'local' && mounts !== false ? findMountFor(await listMountedShares(mounts), loc.rootPath) : null;
+  const mount =
+    loc.kind === 'local' && mounts !== false ? findMountFor(Array.isArray(mounts) ? mounts : await listMountedShares(mounts), loc.rootPath) : null;
   const origin = mount ? mountOrigin(mount) : null;
   const row = catalog.insertSource(
     loc.kind === 'local'
