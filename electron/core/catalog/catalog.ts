@@ -67,7 +67,6 @@ export interface KnownEntry {
   isDir: boolean;
   size: number;
   mtimeMs: number;
-  readState: 'pending' | 'done' | 'skipped';
 }
 
 export interface StoredEntry extends EntryRecord {
@@ -300,10 +299,10 @@ export class Catalog {
   /** What the catalog already knows about one folder's children (for incremental rescans). */
   knownChildren(sourceId: number, parent: string): Map<string, KnownEntry> {
     // Prepared once: the walk calls this for every folder it lists again.
-    this.knownChildrenStmt ??= this.db.prepare('SELECT name, is_dir, size, mtime_ms, read_state FROM entry WHERE source_id = ? AND parent = ?');
+    this.knownChildrenStmt ??= this.db.prepare('SELECT name, is_dir, size, mtime_ms FROM entry WHERE source_id = ? AND parent = ?');
     const rows = this.knownChildrenStmt
-      .all(sourceId, parent) as Array<{ name: string; is_dir: number; size: number; mtime_ms: number; read_state: KnownEntry['readState'] }>;
-    return new Map(rows.map((r) => [r.name, { isDir: r.is_dir === 1, size: r.size, mtimeMs: r.mtime_ms, readState: r.read_state }]));
+      .all(sourceId, parent) as Array<{ name: string; is_dir: number; size: number; mtime_ms: number }>;
+    return new Map(rows.map((r) => [r.name, { isDir: r.is_dir === 1, size: r.size, mtimeMs: r.mtime_ms }]));
   }
 
   /** True when the source has any entry rows (false before its first scan wrote anything). */
@@ -316,17 +315,15 @@ export class Catalog {
    * { path, self }: self = false removes only what is below path (a folder that became a file).
    * Descendants are a range of the (source_id, path) index: 'dir/' ≤ path < 'dir0' ('0' follows '/').
    */
-  deleteEntries(sourceId: number, targets: ReadonlyArray<{ path: string; self: boolean }>): number {
+  deleteEntries(sourceId: number, targets: ReadonlyArray<{ path: string; self: boolean }>): void {
     const one = this.db.prepare('DELETE FROM entry WHERE source_id = ? AND path = ?');
     const below = this.db.prepare('DELETE FROM entry WHERE source_id = ? AND path >= ? AND path < ?');
-    let changes = 0;
     this.db.transaction(() => {
       for (const t of targets) {
-        if (t.self) changes += one.run(sourceId, t.path).changes;
-        changes += below.run(sourceId, `${t.path}/`, `${t.path}0`).changes;
+        if (t.self) one.run(sourceId, t.path);
+        below.run(sourceId, `${t.path}/`, `${t.path}0`);
       }
     })();
-    return changes;
   }
 
   /**
@@ -370,9 +367,6 @@ export class Catalog {
       .all(sourceId) as Array<{ path: string; name: string; size: number }>;
   }
 
-  setEntryFormat(sourceId: number, path: string, format: string | null, meta: Record<string, unknown> | null): void {
-    this.setEntryFormats(sourceId, [{ path, format, meta }]);
-  }
 
   /** Stores several header results in one transaction (one commit per file cost ~0.25 ms each). */
   setEntryFormats(sourceId: number, results: ReadonlyArray<{ path: string; format: string | null; meta: Record<string, unknown> | null }>): void {
@@ -443,9 +437,9 @@ export class Catalog {
    * Replaces what grouping found for a source, keeping item ids stable across rescans (the UI links
    * to them) and removing items that are gone. Rows whose content did not change are not written
    * (a rescan where one file changed rewrites that file's item and version, not the whole source).
-   * One transaction: readers never see a half-written set. Returns the rows written.
+   * One transaction: readers never see a half-written set.
    */
-  replaceItems(sourceId: number, generation: number, items: GroupedItem[]): number {
+  replaceItems(sourceId: number, generation: number, items: GroupedItem[]): void {
     const findItem = this.db.prepare(
       'SELECT id, name, layout, format, updated_ms, size_bytes FROM item WHERE source_id = ? AND kind = ? AND path = ?',
     );
@@ -479,7 +473,6 @@ export class Catalog {
     const deleteOtherVersions = this.db.prepare(
       'DELETE FROM version WHERE item_id = ? AND id NOT IN (SELECT value FROM json_each(?))',
     );
-    let written = 0;
     this.db.transaction(() => {
       const keepItems: number[] = [];
       for (const item of items) {
@@ -509,10 +502,9 @@ export class Catalog {
           itemId = old.id;
         } else {
           itemId = (upsertItem.get(row) as { id: number }).id;
-          written++;
         }
         keepItems.push(itemId);
-        written += this.writeVersions(itemId, item.versions, old !== undefined, {
+        this.writeVersions(itemId, item.versions, old !== undefined, {
           versionsOf,
           upsertVersion,
           filesOf,
@@ -521,11 +513,8 @@ export class Catalog {
           deleteOtherVersions,
         });
       }
-      written += this.db
-        .prepare('DELETE FROM item WHERE source_id = ? AND id NOT IN (SELECT value FROM json_each(?))')
-        .run(sourceId, JSON.stringify(keepItems)).changes;
+      this.db.prepare('DELETE FROM item WHERE source_id = ? AND id NOT IN (SELECT value FROM json_each(?))').run(sourceId, JSON.stringify(keepItems));
     })();
-    return written;
   }
 
   /** The versions of one item (and their file lists), writing only what differs from the stored rows. */
@@ -534,7 +523,7 @@ export class Catalog {
     versions: GroupedVersion[],
     existed: boolean,
     stmts: Record<'versionsOf' | 'upsertVersion' | 'filesOf' | 'deleteFiles' | 'insertFile' | 'deleteOtherVersions', Database.Statement>,
-  ): number {
+  ): void {
     interface VersionRow {
       id: number;
       label: string;
@@ -549,7 +538,6 @@ export class Catalog {
     }
     const stored = new Map<string, VersionRow>();
     if (existed) for (const v of stmts.versionsOf.all(itemId) as VersionRow[]) stored.set(v.label, v);
-    let written = 0;
     const keep: number[] = [];
     const seen = new Set<string>();
     versions.forEach((v, ordinal) => {
@@ -584,7 +572,6 @@ export class Catalog {
         versionId = old.id;
       } else {
         versionId = (stmts.upsertVersion.get(row) as { id: number }).id;
-        written++;
       }
       keep.push(versionId);
       // Same file list (paths, sizes, times) as stored: leave it.
@@ -597,12 +584,11 @@ export class Catalog {
         // by UTF-16 units, which disagree for names with characters beyond U+FFFF.
         sameFiles(oldFiles, files);
       if (!same) {
-        if (old) written += stmts.deleteFiles.run(versionId).changes;
-        for (const f of files) written += stmts.insertFile.run(versionId, f.path, f.size, f.mtimeMs).changes;
+        if (old) stmts.deleteFiles.run(versionId);
+        for (const f of files) stmts.insertFile.run(versionId, f.path, f.size, f.mtimeMs);
       }
     });
-    if (existed) written += stmts.deleteOtherVersions.run(itemId, JSON.stringify(keep)).changes;
-    return written;
+    if (existed) stmts.deleteOtherVersions.run(itemId, JSON.stringify(keep));
   }
 
   /** Turns lineage hints (paths, item paths, labels, external names) into catalog refs for one source. */

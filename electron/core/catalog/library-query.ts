@@ -71,12 +71,7 @@ const COLUMNS = `i.id, i.kind, i.name, i.source_id, s.name AS source_name, i.pat
   i.updated_ms, ${VERSION_COUNT} AS version_count, ${LATEST_LABEL} AS latest_version, ${VERSION_ALIASES} AS version_aliases`;
 
 function toItem(r: ItemRow): LibraryItem {
-  let aliases: string[] = [];
-  try {
-    aliases = JSON.parse(r.version_aliases) as string[];
-  } catch {
-    // a broken row shows no aliases
-  }
+  const aliases = parseJson<string[]>(r.version_aliases, []); // a broken row shows no aliases
   return {
     id: r.id,
     kind: r.kind,
@@ -99,12 +94,12 @@ function phrase(word: string): string {
 }
 
 /** The words of a query (at most MAX_WORDS), or [] for none. */
-export function queryWords(query: string | undefined): string[] {
+function queryWords(query: string | undefined): string[] {
   return (query ?? '').trim().split(/\s+/).filter(Boolean).slice(0, MAX_WORDS);
 }
 
 /** The search indexes' rowid of an item (see above). */
-export function searchRowid(id: number, kind: ItemKind): number {
+function searchRowid(id: number, kind: ItemKind): number {
   return id * 2 + (kind === 'dataset' ? 1 : 0);
 }
 
@@ -112,7 +107,7 @@ export function searchRowid(id: number, kind: ItemKind): number {
  * Ids of the items (of one kind, if given) that match every word, or null when there is no query.
  * One statement: each word is a union of index lookups, the words are intersected.
  */
-export function matchingItemIds(db: Database.Database, query: string | undefined, kind?: ItemKind): number[] | null {
+function matchingItemIds(db: Database.Database, query: string | undefined, kind?: ItemKind): number[] | null {
   const words = queryWords(query);
   if (words.length === 0) return null;
   const params: string[] = [];
@@ -288,7 +283,7 @@ function collectText(value: unknown, out: Set<string>, depth = 0): void {
 }
 
 /** Version count and latest label of a source's items, for sorting (only changed rows are written). */
-export function refreshItemSummaries(db: Database.Database, sourceId: number): void {
+function refreshItemSummaries(db: Database.Database, sourceId: number): void {
   // One pass over the source's versions (a bare column beside MAX() comes from the row holding the
   // maximum), compared here with what the items hold.
   const actual = db

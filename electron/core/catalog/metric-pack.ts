@@ -60,7 +60,7 @@ export function packSeries(points: readonly MetricPoint[]): PackedSeries | null 
   return { steps, values, walls, wallKind, min, max, overview: n > OVERVIEW_POINTS ? overviewOf(steps, walls, values) : null };
 }
 
-export function overviewOf(steps: Float64Array, walls: Float64Array, values: Float64Array): Overview {
+function overviewOf(steps: Float64Array, walls: Float64Array, values: Float64Array): Overview {
   const keep = minMaxIndices(values, OVERVIEW_POINTS);
   const o: Overview = { steps: new Float64Array(keep.length), walls: new Float64Array(keep.length), values: new Float64Array(keep.length) };
   for (let i = 0; i < keep.length; i++) {

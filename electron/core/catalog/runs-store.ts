@@ -71,8 +71,16 @@ export class RunsStore {
     })();
   }
 
+  /** Removes the runs a scan did not see again, and the lineage kept beside them (`run-io:<path>`). */
   deleteStale(sourceId: number, generation: number): number {
-    return this.db.prepare('DELETE FROM run WHERE source_id = ? AND generation < ?').run(sourceId, generation).changes;
+    const removed = this.db.prepare('DELETE FROM run WHERE source_id = ? AND generation < ?').run(sourceId, generation).changes;
+    this.db
+      .prepare(
+        `DELETE FROM derived_cache WHERE source_id = ? AND key LIKE 'run-io:%'
+           AND substr(key, 8) NOT IN (SELECT path FROM run WHERE source_id = ?)`,
+      )
+      .run(sourceId, sourceId);
+    return removed;
   }
 
   /**

@@ -2,12 +2,14 @@
 // the run readers, store their metric series, link them to the versions they produced, and turn
 // what they say (datasets used, files produced, DVC pipelines) into lineage hints.
 import type { Catalog, StoredEntry } from '../catalog/catalog';
+import { parseJson } from '../catalog/parse-json';
 import { RunsStore } from '../catalog/runs-store';
 import { EngineError } from '../errors';
 import type { FileSource } from '../nas/file-source';
 import type { EdgeHint, RefHint } from '../registry/lineage';
 import { detectRuns, readDvcLineage, readRun } from '../runs';
 import type { CatalogFile, LineageHint, ParsedRun } from '../runs/types';
+import { isFatal } from './walk';
 
 export interface RunsPhaseOptions {
   catalog: Catalog;
@@ -50,12 +52,7 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
   // not read again (unchanged, or unreadable this time) still contributes its edges.
   const cachedIo = (path: string): RunIo | null => {
     const row = catalog.cached(sourceId, `run-io:${path}`);
-    if (!row) return null;
-    try {
-      return JSON.parse(row.valueJson) as RunIo;
-    } catch {
-      return null;
-    }
+    return row ? parseJson<RunIo | null>(row.valueJson, null) : null;
   };
   const pushIo = (runPath: string, io: RunIo) => {
     const runRef: RefHint = { kind: 'run', path: runPath };
@@ -96,9 +93,7 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
         catalog.putCached(sourceId, `run-io:${run.path}`, fingerprint, JSON.stringify(fresh));
         pushIo(run.path, fresh);
       } catch (err) {
-        if (err instanceof EngineError && (err.code === 'UNREACHABLE' || err.code === 'AUTH_FAILED' || err.code === 'CANCELLED')) {
-          failure = err;
-        }
+        if (isFatal(err)) failure = err;
         // Anything else: the run stays as it was (or absent), keeps its lineage, and is retried
         // next scan.
         if (known.has(run.path)) {
@@ -113,12 +108,6 @@ export async function indexRuns(opts: RunsPhaseOptions): Promise<RunsPhaseResult
   if (failure !== null) throw failure;
   if (signal.aborted) throw new EngineError('CANCELLED', 'Indexing was cancelled.');
   store.deleteStale(sourceId, generation);
-  catalog.db
-    .prepare(
-      `DELETE FROM derived_cache WHERE source_id = ? AND key LIKE 'run-io:%'
-         AND substr(key, 8) NOT IN (SELECT path FROM run WHERE source_id = ?)`,
-    )
-    .run(sourceId, sourceId);
   store.linkVersions(sourceId);
 
   // Runs whose metrics were not re-read still contribute their version links (stored) — and their

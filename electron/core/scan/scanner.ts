@@ -153,11 +153,14 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     phase = 'reading';
     progress(true);
     await reads.drain();
-    const leftover = catalog.pendingReads(sourceId);
-    if (leftover.length > 0) {
-      markDirty();
-      reads.add(leftover);
-      await reads.drain();
+    // Rows left pending by an earlier scan that did not finish (which left the source dirty: a
+    // clean source has none, and an unchanged rescan skips the look through every entry row).
+    if (dirty) {
+      const leftover = catalog.pendingReads(sourceId);
+      if (leftover.length > 0) {
+        reads.add(leftover);
+        await reads.drain();
+      }
     }
     stats.filesRead = reads.filesRead;
     checkCancelled();

@@ -40,8 +40,6 @@ export interface WalkResult {
   files: number;
   bytes: number;
   skipped: ScanSummary['skipped'];
-  /** Entries inserted or updated. */
-  written: number;
   /** What a complete walk found gone: the path itself (self) and/or everything below it. */
   gone: Array<{ path: string; self: boolean }>;
 }
@@ -62,7 +60,7 @@ function sameEntry(known: KnownEntry, e: FileEntry): boolean {
 
 export async function walk(opts: WalkOptions): Promise<WalkResult> {
   const { catalog, source, sourceId, generation, signal } = opts;
-  const result: WalkResult = { folders: 0, files: 0, bytes: 0, skipped: [], written: 0, gone: [] };
+  const result: WalkResult = { folders: 0, files: 0, bytes: 0, skipped: [], gone: [] };
   // A source without rows (first scan) has nothing to compare with: no per-folder query.
   const compare = catalog.hasEntries(sourceId);
   let batch: EntryRecord[] = [];
@@ -86,7 +84,6 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
     }
     const readPaths = new Set(reads.map((r) => r.path));
     catalog.upsertEntries(sourceId, generation, rows, (path) => readPaths.has(path));
-    result.written += rows.length;
     if (reads.length > 0) opts.onPendingReads(reads);
   };
   // Writes happen after the next listings are on the wire (setImmediate runs after the promise
