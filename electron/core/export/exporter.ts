@@ -143,7 +143,6 @@ async function hashLocalFileWith(file: string, workerFrom: number): Promise<stri
   if (!fh) return null;
   try {
     const { size } = await fh.stat();
-    if (size < workerFrom) return await hashLocalFile(file);
     const h = sha256Stream(size, workerFrom);
     try {
       await h.updateFromFile(fh.fd, 0, size);
@@ -451,7 +450,7 @@ async function copyOne(
   let writer: WriteQueue | null = null;
   let checkpointing: Promise<void> | null = null;
   /** Each chunk until it was hashed and read back (oldest first). */
-  const outstanding: Array<{ bytes: number; done: Promise<unknown> }> = [];
+  const outstanding: Array<Promise<unknown>> = [];
   /** Puts the copy on disk as it is written; settled before the handle closes (its number must not be reused under it). */
   let flusher: BackgroundFlusher | null = null;
   try {
@@ -567,7 +566,7 @@ async function copyOne(
         outstandingBytes -= data.length;
         pool?.give(data);
       });
-      outstanding.push({ bytes: data.length, done });
+      outstanding.push(done);
       outstandingBytes += data.length;
       tracker.add(data.length, true);
       if (checkpointing === null && pos - lastCheckpoint >= interval && pos < st.size) {
@@ -582,9 +581,9 @@ async function copyOne(
       }
       // Room for the next chunk before asking for it: memory stays bounded.
       if (pool) await pool.room(1);
-      else while (outstandingBytes > unpooledLimit && outstanding.length > 0) await outstanding.shift()?.done;
+      else while (outstandingBytes > unpooledLimit && outstanding.length > 0) await outstanding.shift();
     }
-    await Promise.all(outstanding.map((o) => o.done));
+    await Promise.all(outstanding);
     outstanding.length = 0;
     w.check();
     if (hashError) throw hashError;
@@ -625,7 +624,7 @@ async function copyOne(
     if (writer) await writer.settled();
     await flusher?.settled();
     if (checkpointing) await checkpointing;
-    await Promise.all(outstanding.map((o) => o.done));
+    await Promise.all(outstanding);
     // The workers stop before any handle closes: a file number must not be reused under them.
     await Promise.all([copyHash.close(), readBack.close()]);
     await fh?.close().catch(() => {});

@@ -37,8 +37,6 @@ export interface Sha256Stream {
   reset(): Promise<void>;
   /** Bytes given to update() that the hasher still holds. */
   readonly pendingBytes: number;
-  /** Resolves once pendingBytes ≤ limit. */
-  below(limit: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,24 +68,11 @@ async function compareHere(fd: number, position: number, data: Uint8Array, scrat
 
 abstract class Pending {
   pendingBytes = 0;
-  private waiters: Array<{ limit: number; resolve: () => void }> = [];
   protected held(n: number): void {
     this.pendingBytes += n;
   }
   protected released(n: number): void {
     this.pendingBytes -= n;
-    this.waiters = this.waiters.filter((w) => {
-      if (this.pendingBytes > w.limit) return true;
-      w.resolve();
-      return false;
-    });
-  }
-  below(limit: number): Promise<void> {
-    if (this.pendingBytes <= limit) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ limit, resolve }));
-  }
-  protected wakeAll(): void {
-    for (const w of this.waiters.splice(0)) w.resolve();
   }
 }
 
@@ -244,7 +229,6 @@ export class WorkerSha256 extends Pending implements Sha256Stream {
       if (w.bytes) this.released(w.bytes);
       w.reject(err);
     }
-    this.wakeAll();
   }
 
   private send(msg: Record<string, unknown>, bytes = 0, transfer?: ArrayBuffer[]): Promise<Reply> {

@@ -24,8 +24,6 @@ export interface ReadAheadOptions {
    * least `size` bytes nothing else uses until the caller is done with the chunk.
    */
   buffer?: (size: number) => Uint8Array;
-  /** Use read() even when the source has stream() (tests compare the two). */
-  noStream?: boolean;
 }
 
 export function cancelled(): EngineError {
@@ -41,7 +39,7 @@ function shorter(path: string, at: number, size: number): EngineError {
 
 /** Yields the bytes of [offset, size) in order; throws IO if the file is shorter than `size`. */
 export function readAhead(opts: ReadAheadOptions): AsyncGenerator<Uint8Array> {
-  return opts.source.stream && !opts.noStream ? streamed(opts) : parallelReads(opts);
+  return opts.source.stream ? streamed(opts) : parallelReads(opts);
 }
 
 async function* streamed(opts: ReadAheadOptions): AsyncGenerator<Uint8Array> {

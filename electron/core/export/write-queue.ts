@@ -1,16 +1,14 @@
 // Positional writes of one file, one after another in the background, so that reading the next
 // chunks never waits for the disk (memory stays bounded by the caller: it waits for room in its
-// ChunkPool, or for pendingBytes to drop). A failed write is kept and reported by check(); the
-// writes queued after it are skipped.
+// ChunkPool, or for its chunks to be written and read back). A failed write is kept and reported by
+// check(); the writes queued after it are skipped.
 import type { FileHandle } from 'node:fs/promises';
 import type { EngineError } from '../errors';
 import { destinationError } from './local-fs';
 
 export class WriteQueue {
   private chain: Promise<void> = Promise.resolve();
-  private waiters: Array<{ limit: number; resolve: () => void }> = [];
   error: EngineError | null = null;
-  pendingBytes = 0;
   /** Bytes written (all writes queued so far that completed, counted when they complete). */
   writtenBytes = 0;
 
@@ -21,7 +19,6 @@ export class WriteQueue {
 
   /** Queues a write of all of `data` at `position`; resolves when it is done (never rejects). */
   write(data: Uint8Array, position: number): Promise<void> {
-    this.pendingBytes += data.length;
     const p = this.chain
       .then(async () => {
         if (this.error) return;
@@ -34,14 +31,6 @@ export class WriteQueue {
       })
       .catch((err: unknown) => {
         this.error ??= destinationError(err, this.where);
-      })
-      .finally(() => {
-        this.pendingBytes -= data.length;
-        this.waiters = this.waiters.filter((w) => {
-          if (this.pendingBytes > w.limit) return true;
-          w.resolve();
-          return false;
-        });
       });
     this.chain = p;
     return p;
@@ -50,12 +39,6 @@ export class WriteQueue {
   /** Resolves when every write queued so far has finished (or failed). */
   settled(): Promise<void> {
     return this.chain;
-  }
-
-  /** Resolves once at most `limit` bytes wait to be written. */
-  below(limit: number): Promise<void> {
-    if (this.pendingBytes <= limit) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ limit, resolve }));
   }
 
   /** Throws the first write error. */
