@@ -69,6 +69,8 @@ export class SourceCursor {
   private dv: DataView = new DataView(new ArrayBuffer(0));
   littleEndian = true;
   refills = 0;
+  /** Bytes asked of the source so far (a reader's budget). */
+  bytesRead = 0;
 
   constructor(
     readonly src: RangeSource,
@@ -105,6 +107,7 @@ export class SourceCursor {
     this.winStart = this.pos;
     this.dv = view(this.win);
     this.refills++;
+    this.bytesRead += len;
   }
 
   skip(n: number, what = 'data'): void {

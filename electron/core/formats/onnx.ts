@@ -17,21 +17,7 @@ const TOP_CHUNK = 64 * 1024;
 const TOP_JUMP_CHUNK = 4 * 1024;
 const GRAPH_CHUNK = 16 * 1024;
 const GRAPH_JUMP_CHUNK = 1024;
-const GRAPH_MAX_REFILLS = 2048;
 const GRAPH_MAX_BYTES = 1 << 20;
-
-/** Counts the bytes a cursor asked for, so the graph walk can stop at its budget. */
-function counted(src: RangeSource): RangeSource & { bytes: number } {
-  const out = {
-    size: src.size,
-    bytes: 0,
-    read(offset: number, length: number) {
-      out.bytes += length;
-      return src.read(offset, length);
-    },
-  };
-  return out;
-}
 
 export const ONNX_DTYPES: Record<number, string> = {
   1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING',
@@ -125,8 +111,7 @@ export async function readOnnx(src: RangeSource): Promise<FormatInfo> {
 
 async function walkGraph(src: RangeSource, start: number, length: number, warnings: string[]): Promise<Record<string, unknown>> {
   const end = start + length;
-  const budget = counted(src);
-  const c = new SourceCursor(budget, start, GRAPH_CHUNK, GRAPH_JUMP_CHUNK);
+  const c = new SourceCursor(src, start, GRAPH_CHUNK, GRAPH_JUMP_CHUNK);
   const ops: Record<string, number> = {};
   const dtypes: Record<string, number> = {};
   let nodes = 0;
@@ -139,7 +124,7 @@ async function walkGraph(src: RangeSource, start: number, length: number, warnin
   let complete = true;
 
   while (c.pos < end) {
-    if (c.refills > GRAPH_MAX_REFILLS || budget.bytes > GRAPH_MAX_BYTES) {
+    if (c.bytesRead > GRAPH_MAX_BYTES) {
       complete = false;
       pushWarning(warnings, 'graph is too large to walk cheaply; node and parameter counts are partial');
       break;
