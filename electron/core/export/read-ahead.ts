@@ -6,6 +6,7 @@
 // outstanding.
 import { EngineError } from '../errors';
 import type { FileSource } from '../nas/file-source';
+import { readsInOrder } from '../nas/reads-in-order';
 
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 export const READS_IN_FLIGHT = 4;
@@ -80,34 +81,21 @@ async function* streamed(opts: ReadAheadOptions): AsyncGenerator<Uint8Array> {
   }
 }
 
-async function* parallelReads(opts: ReadAheadOptions): AsyncGenerator<Uint8Array> {
-  const chunk = opts.chunkBytes ?? CHUNK_BYTES;
-  const window = Math.max(1, opts.inFlight ?? READS_IN_FLIGHT);
-  const pending: Array<{ at: number; want: number; result: Promise<Uint8Array> }> = [];
-  let next = opts.offset;
-  const issue = () => {
-    while (pending.length < window && next < opts.size) {
-      const at = next;
-      const want = Math.min(chunk, opts.size - at);
-      next += want;
-      const result = opts.source.read(opts.path, at, want);
-      // Reads abandoned after a failure or a cancel must not become unhandled rejections.
-      result.catch(() => {});
-      pending.push({ at, want, result });
-    }
+function parallelReads(opts: ReadAheadOptions): AsyncGenerator<Uint8Array> {
+  const check = () => {
+    if (opts.signal.aborted) throw cancelled();
   };
-  try {
-    issue();
-    while (pending.length > 0) {
-      if (opts.signal.aborted) throw cancelled();
-      const head = pending.shift() as (typeof pending)[number];
-      const data = await head.result;
-      if (opts.signal.aborted) throw cancelled();
-      if (data.length !== head.want) throw shorter(opts.path, head.at + data.length, opts.size);
-      issue();
-      yield data;
-    }
-  } finally {
-    pending.length = 0;
-  }
+  return readsInOrder({
+    start: opts.offset,
+    end: opts.size,
+    chunk: opts.chunkBytes ?? CHUNK_BYTES,
+    parallel: opts.inFlight ?? READS_IN_FLIGHT,
+    read: (at, len) => opts.source.read(opts.path, at, len),
+    beforeWait: check,
+    accept: (data, at, want) => {
+      check();
+      if (data.length !== want) throw shorter(opts.path, at + data.length, opts.size);
+      return true;
+    },
+  });
 }

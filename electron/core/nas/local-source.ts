@@ -8,6 +8,7 @@ import { access, link, lstat, mkdir, open, readdir, rename, rmdir, unlink } from
 import path from 'node:path';
 import { EngineError } from '../errors';
 import { checkRelativePath, type FileEntry, type FileSource, joinPath, type SourceChange, type SourceCounters } from './file-source';
+import { readsInOrder } from './reads-in-order';
 
 export interface LocalSourceOptions {
   /**
@@ -151,18 +152,17 @@ export async function openLocalSource(rootPath: string, opts: LocalSourceOptions
       const chunk = Math.max(1, opts.chunkBytes ?? 4 * 1024 * 1024);
       const parallel = Math.max(1, opts.parallel ?? 4);
       let fh: Awaited<ReturnType<typeof open>> | undefined;
-      const pending: Array<Promise<Uint8Array>> = [];
       try {
         fh = await open(abs(p), constants.O_RDONLY);
         const file = fh;
-        let next = offset;
-        const issue = () => {
-          while (pending.length < parallel && next < end) {
-            const at = next;
-            const len = Math.min(chunk, end - at);
-            next += len;
+        yield* readsInOrder({
+          start: offset,
+          end,
+          chunk,
+          parallel,
+          read: (at, len) => {
             const buf = opts.buffer ? opts.buffer(len).subarray(0, len) : new Uint8Array(len);
-            const read = (async () => {
+            return (async () => {
               count();
               let got = 0;
               while (got < len) {
@@ -173,23 +173,17 @@ export async function openLocalSource(rootPath: string, opts: LocalSourceOptions
               counters.bytesRead += got;
               return buf.subarray(0, got);
             })();
-            read.catch(() => {}); // seen when its turn comes
-            pending.push(read);
-          }
-        };
-        issue();
-        while (pending.length > 0) {
-          if (opts.signal?.aborted) throw new EngineError('CANCELLED', `Reading ${abs(p)} was cancelled.`);
-          const data = await (pending.shift() as Promise<Uint8Array>);
-          if (data.length === 0) return;
-          issue();
-          yield data;
-        }
+          },
+          beforeWait: () => {
+            if (opts.signal?.aborted) throw new EngineError('CANCELLED', `Reading ${abs(p)} was cancelled.`);
+          },
+          accept: (data) => data.length !== 0,
+          // Reads still in flight finish before the handle closes.
+          settle: true,
+        });
       } catch (err) {
         throw err instanceof EngineError ? err : mapFsError(err, abs(p));
       } finally {
-        // Reads still in flight finish before the handle closes.
-        await Promise.allSettled(pending);
         await fh?.close();
       }
     },

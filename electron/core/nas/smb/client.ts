@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { EngineError } from '../../errors';
 import { type FileEntry, joinPath, type SourceChange } from '../file-source';
+import { readsInOrder } from '../reads-in-order';
 import {
   Access,
   Capabilities,
@@ -845,15 +846,14 @@ class Share implements SmbShare {
         if (!(b instanceof Uint8Array) || b.length < len) throw new EngineError('INVALID_INPUT', `stream(): the buffer callback must return at least ${len} bytes.`);
         return b;
       };
-      const queue: Array<Promise<Uint8Array>> = [];
-      let next = start;
-      const issue = () => {
-        while (queue.length < parallel && next < end) {
-          const at = next;
-          const len = Math.min(chunk, end - at);
-          next += len;
+      yield* readsInOrder({
+        start,
+        end,
+        chunk,
+        parallel,
+        read: (at, len) => {
           let target: Uint8Array | undefined; // the same buffer if the read is retried after a reconnect
-          const p = this.run({ idempotent: true, op: 'read', path }, async (t, treeId) => {
+          return this.run({ idempotent: true, op: 'read', path }, async (t, treeId) => {
             const of = await hold(t, treeId);
             if (!target) target = allocate(len);
             const buf = target.subarray(0, len);
@@ -861,16 +861,8 @@ class Share implements SmbShare {
             if (n < len) throw new EngineError('IO', `"${path}" became shorter while it was being read.`);
             return buf;
           });
-          p.catch(() => {}); // seen when its turn comes (or dropped if the consumer stops early)
-          queue.push(p);
-        }
-      };
-      issue();
-      while (queue.length > 0) {
-        const data = await queue.shift()!;
-        issue();
-        yield data;
-      }
+        },
+      });
     } finally {
       if (held) this.release(held);
     }
