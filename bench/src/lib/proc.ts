@@ -75,15 +75,24 @@ export function runChild<T>(mode: string, args: unknown, opts: { nodeArgs?: stri
   });
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may contain spaces): state(0)
+ * ppid(1) pgrp(2) … utime(11) stime(12) cutime(13) cstime(14), in ticks of 10 ms. null when gone
+ * (or not Linux).
+ */
+export function statFields(pid: string): string[] | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
 /** CPU ms of this process's reaped children so far (Linux /proc; 0 elsewhere). */
 function reapedChildrenCpuMs(): number {
-  try {
-    const s = readFileSync('/proc/self/stat', 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[13]) + Number(f[14])) * 10; // cutime + cstime, USER_HZ = 100
-  } catch {
-    return 0;
-  }
+  const f = statFields('self');
+  return f ? (Number(f[13]) + Number(f[14])) * 10 : 0; // cutime + cstime, USER_HZ = 100
 }
 
 /**

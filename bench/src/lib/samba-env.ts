@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type SambaOptions, type SambaServer, startSamba } from '../../../electron/testing/samba';
-import { ensureSmbclient } from './proc';
+import { ensureSmbclient, statFields } from './proc';
 
 export interface SambaEnv {
   server: SambaServer;
@@ -16,23 +16,12 @@ export interface SambaEnv {
   stop(): Promise<void>;
 }
 
-function statFields(pid: string): string[] | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm may contain spaces: fields start after the last ')'
-    return s.slice(s.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
 /** CPU of every process in a process group (smbd runs in its own session), plus reaped children. */
 function groupCpuMs(pgid: number): number {
   let ticks = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const f = statFields(pid);
-    // after ')' : state(0) ppid(1) pgrp(2) … utime(11) stime(12) cutime(13) cstime(14)
     if (!f || Number(f[2]) !== pgid) continue;
     ticks += Number(f[11]) + Number(f[12]);
     if (Number(pid) === pgid) ticks += Number(f[13]) + Number(f[14]);
