@@ -16,6 +16,20 @@ import { type LibraryFilter, libraryPage, listLibrary, type PageRequest, rebuild
 import { naturalKey } from './natural-key';
 import { parseJson } from './parse-json';
 
+/** A row of the version table. */
+interface VersionRow {
+  id: number;
+  label: string;
+  ordinal: number;
+  path: string;
+  created_ms: number | null;
+  size_bytes: number;
+  format: string;
+  stage: string | null;
+  aliases_json: string;
+  meta_json: string;
+}
+
 /** True when a stored row already holds these column values (a rescan then leaves it alone). */
 function holds<Row extends object>(stored: Row | undefined, columns: Partial<Row>): stored is Row {
   return stored !== undefined && (Object.keys(columns) as Array<keyof Row>).every((column) => stored[column] === columns[column]);
@@ -524,18 +538,6 @@ export class Catalog {
     existed: boolean,
     stmts: Record<'versionsOf' | 'upsertVersion' | 'filesOf' | 'deleteFiles' | 'insertFile' | 'deleteOtherVersions', Database.Statement>,
   ): void {
-    interface VersionRow {
-      id: number;
-      label: string;
-      ordinal: number;
-      path: string;
-      created_ms: number | null;
-      size_bytes: number;
-      format: string;
-      stage: string | null;
-      aliases_json: string;
-      meta_json: string;
-    }
     const stored = new Map<string, VersionRow>();
     if (existed) for (const v of stmts.versionsOf.all(itemId) as VersionRow[]) stored.set(v.label, v);
     const keep: number[] = [];
@@ -678,17 +680,7 @@ export class Catalog {
     if (!item) return null;
     const versions = this.db
       .prepare('SELECT * FROM version WHERE item_id = ? ORDER BY ordinal DESC')
-      .all(id) as Array<{
-      id: number;
-      label: string;
-      path: string;
-      created_ms: number | null;
-      size_bytes: number;
-      format: string;
-      stage: string | null;
-      aliases_json: string;
-      meta_json: string;
-    }>;
+      .all(id) as VersionRow[];
     const files = this.db.prepare('SELECT path, size, mtime_ms FROM version_file WHERE version_id = ? ORDER BY path');
     const out: ItemVersion[] = versions.map((v) => ({
       id: v.id,
