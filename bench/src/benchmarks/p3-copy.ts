@@ -74,7 +74,11 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
     const dest = mkdtempSync(path.join(ctx.workDir, 'p3-'));
     const refOut = path.join(dest, 'smbclient.bin');
     const oursOut = path.join(dest, 'engine.bin');
-    const refArgs = [...env.smbclientArgs('big'), '-c', `get ${FILE.replace(/\//g, '\\')} ${refOut}`];
+    const getCommand = ['-c', `get ${FILE.replace(/\//g, '\\')} ${refOut}`];
+    const refArgs = [...env.smbclientArgs('big'), ...getCommand];
+    // The same get over a signed session, the protection the engine's session always has
+    // (smbclient signs only when the server requires it; this Samba does not).
+    const signedArgs = [...env.smbclientArgs('big'), '--client-protection=sign', ...getCommand];
     const base = { host: '127.0.0.1', port: env.server.port, user: env.server.user, password: env.server.password, share: 'big', path: FILE };
 
     const shape = (await runChild<{ available: boolean; keys: string[] }>('export-shape', {})).result;
@@ -128,6 +132,8 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
     const ref: number[] = [];
     const refCpu: Array<{ cpuMs: number; smbdCpuMs: number }> = [];
     const refSync: number[] = [];
+    const refSigned: number[] = [];
+    const refSignedCpu: Array<{ cpuMs: number; smbdCpuMs: number }> = [];
     const ours: number[] = [];
     const details: unknown[] = [];
     let verified = true;
@@ -143,6 +149,12 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
         // (coreutils 8.24 or later; where it fails, the note says n/a)
         refSync.push(await timeCommand('sync', ['-d', refOut]).then((r) => r.ms, () => Number.NaN));
         rmSync(refOut, { force: true });
+        const smbdSigned0 = env.smbdCpuMs();
+        const signed = await timeCommand(env.smbclient, signedArgs);
+        refSigned.push(signed.ms);
+        refSignedCpu.push({ cpuMs: signed.cpuMs, smbdCpuMs: env.smbdCpuMs() - smbdSigned0 });
+        if (statSync(refOut).size !== size) throw new Error('smbclient (signed) wrote a file of the wrong size');
+        rmSync(refOut, { force: true });
       };
       if (i % 2 === 0) await refRun();
       const r = await engineCopy();
@@ -150,7 +162,7 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
       details.push(r.detail);
       if (r.sha256 !== expected) verified = false;
       if (i % 2 === 1) await refRun();
-      ctx.log(`  run ${i + 1}/${ctx.runs}: smbclient ${round(ref[i]!, 0)} ms, engine ${round(r.ms, 0)} ms (${r.sha256 === expected ? 'sha256 ok' : 'SHA256 MISMATCH'}) (load ${loadavg()[0]})`);
+      ctx.log(`  run ${i + 1}/${ctx.runs}: smbclient ${round(ref[i]!, 0)} ms (signed ${round(refSigned[i]!, 0)} ms), engine ${round(r.ms, 0)} ms (${r.sha256 === expected ? 'sha256 ok' : 'SHA256 MISMATCH'}) (load ${loadavg()[0]})`);
     }
     // Where the time goes: the same read without writing, and without hashing.
     const breakdownRuns = Math.min(3, ctx.runs);
@@ -184,6 +196,8 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
       ? `; export phases ${phaseKeys.map((k) => `${k} ${round(median(details.map((d) => (d as { phaseMs: Record<string, number> }).phaseMs[k] ?? 0)), 0)} ms`).join(', ')}`
       : '';
     const ok = verified && refSha === expected && oursDiskSha === expected;
+    const signedMed = median(refSigned);
+    const signedNote = `; smbclient get over a signed session, as the engine's is: ${round(signedMed, 0)} ms (engine ${round(oursMed / signedMed, 2)}× that, its read alone ${round(median(readOnly) / signedMed, 2)}×)`;
     const durable = ref.map((r, i) => r + (refSync[i] ?? Number.NaN));
     const durableMed = durable.some(Number.isNaN) ? Number.NaN : median(durable);
     const durableNote = Number.isFinite(durableMed)
@@ -203,7 +217,7 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
         ratio: round(ratio, 3),
         target: 'time ratio ≤ 1.0',
         status: !ok ? 'error' : ratio <= 1.0 ? 'pass' : 'miss',
-        note: `${mibps(oursMed)} MiB/s vs smbclient ${mibps(refMed)} MiB/s; client read only ${mibps(median(readOnly))} MiB/s (${check.result.api}; share.read segments ${mibps(median(readApiOnly))} MiB/s), read+write ${mibps(median(noHash))} MiB/s${durableNote}${phaseNote}${cpuNote}; sha256 ${ok ? 'verified' : 'MISMATCH'}`,
+        note: `${mibps(oursMed)} MiB/s vs smbclient ${mibps(refMed)} MiB/s; client read only ${mibps(median(readOnly))} MiB/s (${check.result.api}; share.read segments ${mibps(median(readApiOnly))} MiB/s), read+write ${mibps(median(noHash))} MiB/s${signedNote}${durableNote}${phaseNote}${cpuNote}; sha256 ${ok ? 'verified' : 'MISMATCH'}`,
         details: {
           method,
           expectedSha256: expected,
@@ -220,6 +234,8 @@ export async function benchCopy(ctx: BenchContext): Promise<BenchResult[]> {
           pairedRatios: ours.map((o, i) => round(o / ref[i]!, 3)),
           smbclientCpu: refCpu,
           smbclientCopyFdatasyncMs: refSync.map((x) => round(x, 0)),
+          smbclientSignedMs: refSigned.map((x) => round(x, 0)),
+          smbclientSignedCpu: refSignedCpu,
           runs: details,
           timing: 'engine: connect → last byte written (in the child, Node start-up excluded); smbclient: process start → exit',
           ...(profile ? { profile } : {}),

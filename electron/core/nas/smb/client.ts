@@ -112,8 +112,9 @@ export interface SmbShare {
   stat(path: string): Promise<FileEntry>;
   read(path: string, offset: number, length: number): Promise<Uint8Array>;
   /**
-   * Ordered chunks of a file (up to 1 MiB each) with `parallel` reads in flight — for export and
-   * copies. Each chunk is a fresh buffer the caller may keep.
+   * Ordered chunks of a file (4 MiB each by default, see StreamOptions.chunkSize) with `parallel`
+   * reads in flight — for export and copies. Each chunk is a fresh buffer the caller may keep,
+   * unless StreamOptions.buffer supplies them.
    */
   stream(path: string, opts?: StreamOptions): AsyncGenerator<Uint8Array, void, undefined>;
   /** What the NAS lets this user do with one file or folder (MxAc create context); undefined if it does not say. */
@@ -811,8 +812,9 @@ class Share implements SmbShare {
 
   /**
    * Ordered chunks of `path` from `start` to `end` (exclusive; default: the size when the stream
-   * starts), with `parallel` reads of up to 1 MiB in flight. Each chunk is a fresh buffer the caller
-   * may keep. A connection lost mid-way is re-established and the stream goes on.
+   * starts), with `parallel` reads of `chunkSize` in flight. Each chunk is a fresh buffer the caller
+   * may keep, unless `buffer` supplies them. A connection lost mid-way is re-established and the
+   * stream goes on.
    */
   async *stream(path: string, opts: StreamOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     this.check();
