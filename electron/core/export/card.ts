@@ -99,6 +99,8 @@ export function modelCard(f: CardFacts): string {
     }
   }
   out.push('## Files', '');
+  // Said so that a bundle without metrics.csv does not look as if a file went missing.
+  if (f.metrics.length === 0) out.push('No training metrics were found for this version, so there is no `metrics.csv`.', '');
   if (f.originalCard) out.push(`The version's own model card is kept as \`${f.originalCard}\`.`, '');
   out.push(
     `Exported by Modelshelf on ${f.exportedAt.toISOString().slice(0, 10)}. \`MANIFEST.sha256\` lists the sha256 of every file; check them with`,

@@ -26,13 +26,71 @@ describe('planBundle', () => {
     expect(planBundle({ ...hf, layout: 'bundle', itemName: 'CON', versionLabel: 'current' }).target).toBe('_CON');
   });
 
-  it('hf: config, tokenizer and weights at the top, other files where they were', () => {
+  it('hf: a version folder that is the model folder stays the top; model files in plain sub-folders are lifted to it', () => {
+    expect(dests({ ...hf, layout: 'hf' }).sort()).toEqual(['README.source.md', 'config.json', 'model.safetensors', 'vocab.txt']);
+  });
+
+  it('hf: a checkpoint folder beside the model keeps its path; the model keeps the plain names', () => {
+    const plan = planBundle({
+      ...base,
+      layout: 'hf',
+      versionPath: 'runs/bert',
+      // The checkpoint first in file order: its files must not take the model's names.
+      files: [
+        f('runs/bert/checkpoint-500/config.json'),
+        f('runs/bert/checkpoint-500/model.safetensors'),
+        f('runs/bert/config.json'),
+        f('runs/bert/model.safetensors'),
+      ],
+    });
+    expect(Object.fromEntries(plan.copies.map((c) => [c.dest, c.src]))).toEqual({
+      'config.json': 'runs/bert/config.json',
+      'model.safetensors': 'runs/bert/model.safetensors',
+      'checkpoint-500/config.json': 'runs/bert/checkpoint-500/config.json',
+      'checkpoint-500/model.safetensors': 'runs/bert/checkpoint-500/model.safetensors',
+    });
+  });
+
+  it('hf: a diffusers pipeline keeps model_index.json at the top and its parts in their folders', () => {
+    const sd = ['model_index.json', 'unet/config.json', 'unet/diffusion_pytorch_model.safetensors', 'vae/config.json', 'text_encoder/config.json', 'text_encoder/model.safetensors', 'tokenizer/vocab.json'];
+    expect(dests({ ...base, layout: 'hf', versionPath: 'sd', files: sd.map((p) => f(`sd/${p}`)) }).sort()).toEqual([...sd].sort());
+  });
+
+  it('hf: the shallowest folder holding config.json goes to the top, its plain sub-folders lifted, folders with their own config kept, the rest under extra/', () => {
     const nested = {
       ...base,
       versionPath: 'snap',
-      files: [f('snap/model/config.json'), f('snap/model/weights/model.safetensors'), f('snap/model/tokenizer/tokenizer.json'), f('snap/model/notes.txt')],
+      files: [
+        f('snap/notes.txt'),
+        f('snap/model/config.json'),
+        f('snap/model/weights/model.safetensors'),
+        f('snap/model/tokenizer/tokenizer.json'),
+        f('snap/model/notes.txt'),
+        f('snap/model/checkpoint-9/config.json'),
+        f('snap/other/config.json'),
+      ],
     };
-    expect(dests({ ...nested, layout: 'hf' }).sort()).toEqual(['config.json', 'model.safetensors', 'model/notes.txt', 'tokenizer.json']);
+    expect(dests({ ...nested, layout: 'hf' }).sort()).toEqual([
+      'checkpoint-9/config.json',
+      'config.json',
+      'extra/notes.txt',
+      'extra/other/config.json',
+      'model.safetensors',
+      'notes.txt',
+      'tokenizer.json',
+    ]);
+  });
+
+  it('hf: a lifted file never takes a name the model folder already has at its top', () => {
+    const files = ['m/config.json', 'm/model.safetensors', 'm/weights/model.safetensors', 'm/more/vocab.txt', 'm/other/vocab.txt'];
+    const plan = planBundle({ ...base, layout: 'hf', versionPath: 'm', files: files.map((p) => f(p)) });
+    expect(Object.fromEntries(plan.copies.map((c) => [c.dest, c.src]))).toEqual({
+      'config.json': 'm/config.json',
+      'model.safetensors': 'm/model.safetensors',
+      'weights/model.safetensors': 'm/weights/model.safetensors',
+      'vocab.txt': 'm/more/vocab.txt',
+      'other/vocab.txt': 'm/other/vocab.txt',
+    });
   });
 
   it('mlflow: an MLflow registry version keeps its MLmodel folder at the top, registry metadata under extra/', () => {

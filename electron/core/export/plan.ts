@@ -1,6 +1,7 @@
 // Where each file of a version goes in an exported bundle, per layout. Pure: paths in, paths out.
 //   bundle    the version's folder as it is, plus the card, lineage, metrics and manifest
-//   hf        Hugging Face: config, tokenizer and weights at the top, README.md card
+//   hf        Hugging Face: the version's model folder (the one holding config.json) at the top,
+//             README.md card
 //   mlflow    an MLflow model folder: MLmodel at the top (the version's own, or a generated one
 //             listing the files under artifacts/)
 //   lmstudio  <publisher>/<model>/<file>.gguf, the folder layout LM Studio's model directory uses
@@ -45,9 +46,14 @@ export interface BundlePlan {
   generateMlmodel: boolean;
 }
 
-// Files a Hugging Face loader looks for next to config.json.
+// Files a Hugging Face loader looks for at the top of a model folder (model_index.json is a
+// diffusers pipeline's: its parts keep their own config.json in unet/, vae/, …).
 const HF_TOP =
-  /^(config\.json|generation_config\.json|preprocessor_config\.json|processor_config\.json|adapter_config\.json|tokenizer(_config)?\.json|special_tokens_map\.json|added_tokens\.json|vocab\.(json|txt)|merges\.txt|tokenizer\.model|spiece\.model|sentencepiece\.bpe\.model|chat_template\.(json|jinja)|.*\.safetensors(\.index\.json)?|pytorch_model.*\.bin(\.index\.json)?|adapter_model\.(bin|safetensors))$/i;
+  /^(config\.json|model_index\.json|generation_config\.json|preprocessor_config\.json|processor_config\.json|adapter_config\.json|tokenizer(_config)?\.json|special_tokens_map\.json|added_tokens\.json|vocab\.(json|txt)|merges\.txt|tokenizer\.model|spiece\.model|sentencepiece\.bpe\.model|chat_template\.(json|jinja)|.*\.safetensors(\.index\.json)?|pytorch_model.*\.bin(\.index\.json)?|adapter_model\.(bin|safetensors))$/i;
+
+// The file that makes a folder the one a loader is pointed at: a model's or a PEFT adapter's
+// config, or a diffusers pipeline's index.
+const HF_FOLDER_MARK = /^(config\.json|adapter_config\.json|model_index\.json)$/i;
 
 function parentOf(p: string): string {
   const i = p.lastIndexOf('/');
@@ -100,9 +106,44 @@ export function planBundle(input: PlanInput): BundlePlan {
   switch (input.layout) {
     case 'bundle':
       break;
-    case 'hf':
-      wanted = wanted.map((w) => (HF_TOP.test(baseName(w.src)) ? { ...w, dest: baseName(w.src), rank: 0 } : w));
+    case 'hf': {
+      // A loader reads one folder: config.json, weights and tokenizer files at its top, and
+      // sub-folders with a config of their own (diffusers' unet/, a checkpoint-500/) by name. So
+      // the bundle's top is the version's model folder, never files gathered by name from
+      // folders that are models of their own (that put a checkpoint's weights in place of the
+      // model's).
+      const own = wanted.filter((w) => w.rank < 2);
+      const marked = new Set(own.filter((w) => HF_FOLDER_MARK.test(baseName(w.dest))).map((w) => parentOf(w.dest)));
+      // The model folder: the version's own when it has a marker or any top-level model file,
+      // else the shallowest folder with a marker (ties: first by path).
+      const dir = marked.has('') || own.some((w) => !w.dest.includes('/') && HF_TOP.test(w.dest))
+        ? ''
+        : [...marked].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : a > b ? 1 : 0))[0];
+      if (dir === undefined) break;
+      const pipeline = own.some((w) => parentOf(w.dest) === dir && baseName(w.dest).toLowerCase() === 'model_index.json');
+      /** A file in a plain sub-folder of the model folder (weights/, tokenizer/), not in one with its own config. */
+      const liftable = (rel: string): boolean => {
+        if (pipeline || !rel.includes('/') || !HF_TOP.test(baseName(rel))) return false;
+        for (let d = parentOf(rel); d !== ''; d = parentOf(d)) if (marked.has(dir === '' ? d : `${dir}/${d}`)) return false;
+        return true;
+      };
+      // Names already at the model folder's top keep them; a lifted file takes a free name only.
+      const top = new Set(own.filter((w) => under(dir, w.dest) && !relativeTo(dir, w.dest).includes('/')).map((w) => baseName(w.dest).toLowerCase()));
+      wanted = wanted.map((w) => {
+        if (w.rank === 2) return w; // outside the version folder: already under extra/
+        // The rest of the version goes under extra/ (as in the mlflow layout): nothing beside the
+        // model's files sits at the top where a loader could take it for one of them.
+        if (!under(dir, w.dest)) return { ...w, dest: `extra/${w.dest}` };
+        const rel = relativeTo(dir, w.dest);
+        const name = baseName(rel);
+        if (liftable(rel) && !top.has(name.toLowerCase())) {
+          top.add(name.toLowerCase());
+          return { ...w, dest: name, rank: 0 };
+        }
+        return { ...w, dest: rel, rank: 0 };
+      });
       break;
+    }
     case 'mlflow': {
       const mlmodel = wanted
         .filter((w) => baseName(w.dest) === MLMODEL_NAME)

@@ -95,6 +95,7 @@ describe('prepareExport / export.version', () => {
     expect(card).toMatch(/> Validated by Maria\./);
     expect(card).toMatch(/README\.source\.md/);
     expect(card).toMatch(/\| eval_loss \| 0\.25 \| run-1 \|/);
+    expect(card).not.toMatch(/No training metrics/);
     expect(new TextDecoder().decode(prep.generated.get('metrics.csv'))).toBe(
       'run,key,step,value\nrun-1,accuracy,20,0.91\nrun-1,eval_loss,0,0.9\nrun-1,eval_loss,10,0.5\nrun-1,eval_loss,20,0.25\n',
     );
@@ -102,6 +103,15 @@ describe('prepareExport / export.version', () => {
     expect(lineage).toMatchObject({ model: { name: 'sentiment-bert', path: 'hf/bert' }, version: { label: 'current' } });
     expect(lineage.edges).toEqual(expect.arrayContaining([expect.objectContaining({ relation: 'trained-on', evidence: expect.stringMatching(/^team link/) })]));
     expect(prep.plan.copies.map((c) => c.dest).sort()).toEqual(['README.source.md', 'config.json', 'model.safetensors']);
+  });
+
+  it('a version without runs has no metrics.csv, and its card says why', async () => {
+    const { ctx } = await setup();
+    const versionId = (ctx.catalog.db.prepare("SELECT v.id FROM version v JOIN item i ON i.id = v.item_id WHERE i.name = 'reviews'").get() as { id: number }).id;
+    const prep = prepareExport(ctx, { versionId, layout: 'bundle' });
+    expect(prep.plan.generated).not.toContain('metrics.csv');
+    expect(prep.generated.has('metrics.csv')).toBe(false);
+    expect(new TextDecoder().decode(prep.generated.get('README.md'))).toMatch(/No training metrics were found for this version, so there is no `metrics\.csv`\./);
   });
 
   it('mlflow layout without an MLmodel gets one that lists the artifacts', async () => {
