@@ -38,7 +38,7 @@ import {
 } from './local-fs';
 import { ChunkPool } from './chunk-pool';
 import { BackgroundFlusher } from './flusher';
-import { sha256Stream } from './hasher';
+import { type Sha256Stream, sha256Stream } from './hasher';
 import { type BundlePlan, MANIFEST_NAME, type PlannedCopy } from './plan';
 import { CHUNK_BYTES, cancelled, READS_IN_FLIGHT, readAhead } from './read-ahead';
 import { WriteQueue } from './write-queue';
@@ -51,6 +51,8 @@ const PROGRESS_EVERY_MS = 150;
 export const WORKER_BYTES = 32 * 1024 * 1024;
 /** Pool buffers beyond the reads in flight: chunks being written, hashed and read back. */
 const POOL_SPARE = 6;
+/** Zip export: bytes handed to an entry's hashing worker that it may not have hashed yet. */
+const HASH_BACKLOG = 64 * 1024 * 1024;
 
 export interface ExportJob {
   exportId: string;
@@ -659,6 +661,9 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
   await requireSpace(parent, dataBytes + generatedBytes + overhead, job.freeSpace);
 
   const hashes = new Map<string, string>();
+  const workerFrom = job.workerBytes ?? WORKER_BYTES;
+  /** Hashers of the entries being copied (closed at the end, whatever happens). */
+  const hashers = new Set<Sha256Stream>();
   const zip = new ZipFile();
   let fh: FileHandle | null = null;
   let stream: WriteStream | null = null;
@@ -691,10 +696,17 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
               (st) => {
                 if (st.size !== c.size) tracker.bytesTotal += st.size - c.size;
                 tracker.currentFile = c.dest;
-                const hash = createHash('sha256');
+                // A large entry is hashed in a worker (a copy of each chunk goes there) while this
+                // thread computes yazl's CRC-32 and writes; at most HASH_BACKLOG bytes wait for it.
+                const hash = sha256Stream(st.size, workerFrom);
+                hashers.add(hash);
                 const chunks = async function* () {
+                  const hashing: Array<Promise<void>> = [];
                   for await (const data of readAhead({ source, path: c.src, offset: 0, size: st.size, signal, chunkBytes: job.chunkBytes, inFlight: job.inFlight })) {
-                    hash.update(data);
+                    const hashed = hash.update(data);
+                    hashed.catch(() => {}); // reported by digest() below
+                    hashing.push(hashed);
+                    while (hash.pendingBytes > HASH_BACKLOG && hashing.length > 0) await hashing.shift()?.catch(() => {});
                     tracker.add(data.length, true);
                     yield data;
                     if (flush.error) throw flush.error;
@@ -704,7 +716,9 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
                   if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
                     throw new EngineError('IO', `${c.src} changed on the share while it was being copied. Export again when nobody is writing to it.`);
                   }
-                  hashes.set(c.dest, hash.digest('hex'));
+                  hashes.set(c.dest, await hash.digest());
+                  hashers.delete(hash);
+                  await hash.close();
                   tracker.filesDone++;
                 };
                 const stream = Readable.from(chunks(), { objectMode: false });
@@ -746,7 +760,7 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
     tracker.emit(true);
     fh = await open(temp, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
     const size = (await fh.stat()).size;
-    await verifyZip(localRange(fh, size), prefix, new Map([...hashes, [MANIFEST_NAME, sha256(manifest)]]), signal, (n) => {
+    await verifyZip(localRange(fh, size), fh.fd, workerFrom, prefix, new Map([...hashes, [MANIFEST_NAME, sha256(manifest)]]), signal, (n) => {
       tracker.filesDone++;
       tracker.add(n, false);
     });
@@ -770,11 +784,14 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
     throw err;
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort);
+    await Promise.all([...hashers].map((h) => h.close()));
   }
 }
 
 async function verifyZip(
   src: RangeSource,
+  fd: number,
+  workerFrom: number,
   prefix: string,
   expected: ReadonlyMap<string, string>,
   signal: AbortSignal,
@@ -788,14 +805,21 @@ async function verifyZip(
   }
   for (const e of dir.entries) {
     checkAborted(signal);
-    const hash = createHash('sha256');
+    let hex: string;
     if (e.method === 0) {
+      // Stored (the weights): read from the file and hashed by a worker for a large entry.
       const start = await zipEntryDataOffset(src, e);
-      for (let at = 0; at < e.size; at += CHUNK_BYTES) hash.update(await src.read(start + at, Math.min(CHUNK_BYTES, e.size - at)));
+      const hash = sha256Stream(e.size, workerFrom);
+      try {
+        await hash.updateFromFile(fd, start, start + e.size);
+        hex = await hash.digest();
+      } finally {
+        await hash.close();
+      }
     } else {
-      hash.update(await readZipEntry(src, e, 256 * 1024 * 1024));
+      hex = sha256(await readZipEntry(src, e, 256 * 1024 * 1024));
     }
-    if (hash.digest('hex') !== expected.get(e.name.slice(prefix.length))) {
+    if (hex !== expected.get(e.name.slice(prefix.length))) {
       throw new EngineError('IO', `${e.name} in the zip does not match what was read from the share. The zip was removed; export again.`);
     }
     onEntry(e.size);
