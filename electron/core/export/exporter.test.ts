@@ -311,6 +311,30 @@ describe.each(MODES)('runExport through $name', (mode) => {
     await expectCopiesEqualSource(r.path, j);
   });
 
+  it('a resumed bundle holds only what its manifest lists: leftovers of the interrupted run are removed', async () => {
+    const controller = new AbortController();
+    const first = job({ fileConcurrency: 1, onProgress: (p) => p.filesDone >= 2 && controller.abort(), signal: controller.signal });
+    await expect(runExport(first)).rejects.toMatchObject({ code: 'CANCELLED' });
+    const partial = path.join(dest, `bert-2${PARTIAL_SUFFIX}`);
+    // What a killed run can leave: an atomic write's temp file, a half-copied file of a file the
+    // share no longer has, and a folder of files the plan no longer names.
+    await writeFile(path.join(partial, '.modelshelf-export.json.tmp-999-x'), '{');
+    await writeFile(path.join(partial, 'gone.bin.partial'), 'half');
+    await mkdir(path.join(partial, 'old-folder'), { recursive: true });
+    await writeFile(path.join(partial, 'old-folder', 'weights.bin'), 'old');
+    const r = await runExport(job());
+    expect(r.resumedBytes).toBeGreaterThan(0);
+    expect((await verifyBundle(r.path)).problems).toEqual([]);
+    const listed = [...parseManifest(await readFile(path.join(r.path, 'MANIFEST.sha256'), 'utf8')).keys(), 'MANIFEST.sha256'];
+    expect((await walk(r.path)).sort()).toEqual(listed.sort());
+  });
+
+  it('verifyBundle reports a file the manifest does not list', async () => {
+    const r = await runExport(job());
+    await writeFile(path.join(r.path, 'extra.txt'), 'not from the share');
+    expect((await verifyBundle(r.path)).problems).toEqual(['extra.txt: not in the manifest']);
+  });
+
   async function expectNothingLooksComplete(): Promise<void> {
     const top = await readdir(dest);
     expect(top.filter((n) => !n.endsWith(PARTIAL_SUFFIX))).toEqual([]);

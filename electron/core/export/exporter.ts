@@ -30,9 +30,11 @@ import {
   destinationError,
   ensureDirInside,
   exists,
+  filesUnder,
   fsyncPath,
   hashLocalFile,
   openForWrite,
+  removeAllBut,
   takeLock,
   writeFileAtomic,
 } from './local-fs';
@@ -196,7 +198,7 @@ export function parseManifest(text: string): Map<string, string> {
   return out;
 }
 
-/** Checks a finished bundle folder against its MANIFEST.sha256: the files that differ or are missing. */
+/** Checks a finished bundle folder against its MANIFEST.sha256: the files that differ, are missing, or are not listed. */
 export async function verifyBundle(dir: string): Promise<{ files: number; problems: string[] }> {
   const manifest = parseManifest(await readFile(path.join(dir, MANIFEST_NAME), 'utf8'));
   const problems: string[] = [];
@@ -204,6 +206,7 @@ export async function verifyBundle(dir: string): Promise<{ files: number; proble
     const got = await hashLocalFile(path.join(dir, ...rel.split('/'))).catch(() => null);
     if (got !== want) problems.push(got === null ? `${rel}: missing` : `${rel}: sha256 differs`);
   }
+  for (const rel of await filesUnder(dir)) if (rel !== MANIFEST_NAME && !manifest.has(rel)) problems.push(`${rel}: not in the manifest`);
   return { files: manifest.size, problems };
 }
 
@@ -384,6 +387,7 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
     await writeFileAtomic(path.join(staging, MANIFEST_NAME), manifest);
     await saving;
     await rm(journalPath, { force: true });
+    await removeAllBut(staging, new Set([...hashes.keys(), MANIFEST_NAME]));
     await fsyncPath(staging);
     checkAborted(signal);
     await swapIntoPlace(staging, finalPath, job.overwrite, parent);

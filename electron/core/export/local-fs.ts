@@ -3,7 +3,7 @@
 // lock so two exports (app and CLI) never write the same bundle at once.
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { lstat, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../errors';
@@ -15,6 +15,33 @@ export async function exists(p: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Every file (and link, not followed) under `dir`, as '/'-separated paths relative to it. */
+export async function filesUnder(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(rel ? path.join(dir, ...rel.split('/')) : dir, { withFileTypes: true })) {
+    const r = rel ? `${rel}/${d.name}` : d.name;
+    if (d.isDirectory()) out.push(...(await filesUnder(dir, r)));
+    else out.push(r);
+  }
+  return out;
+}
+
+/**
+ * Deletes everything under `dir` but the files in `keep` ('/'-separated relative paths), and the
+ * folders left empty: what an interrupted run left behind (a file the share no longer has, a
+ * `.partial`, an atomic write's temp file) must not ship in a bundle whose manifest does not list it.
+ */
+export async function removeAllBut(dir: string, keep: ReadonlySet<string>, rel = ''): Promise<boolean> {
+  let kept = false;
+  for (const d of await readdir(rel ? path.join(dir, ...rel.split('/')) : dir, { withFileTypes: true })) {
+    const r = rel ? `${rel}/${d.name}` : d.name;
+    const abs = path.join(dir, ...r.split('/'));
+    if (d.isDirectory() ? await removeAllBut(dir, keep, r) : keep.has(r)) kept = true;
+    else await rm(abs, { recursive: true, force: true });
+  }
+  return kept;
 }
 
 /** Maps a destination-side error to words a person can act on. */
