@@ -19,6 +19,12 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface AppError {
   code: ErrorCode;
   message: string;
+  /**
+   * CONFLICT only, when asking again with overwrite would resolve it: 'exists' (an earlier export,
+   * a file of that name). Absent for conflicts overwriting cannot fix (the same bundle is being
+   * exported right now), so a UI offers "Replace it" only for this one.
+   */
+  replaceable?: true;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };

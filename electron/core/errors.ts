@@ -5,15 +5,18 @@ import type { AppError, ErrorCode } from '../../shared/result';
 
 export class EngineError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** See AppError.replaceable. */
+  readonly replaceable: boolean;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; replaceable?: boolean }) {
     super(message, options);
     this.name = 'EngineError';
     this.code = code;
+    this.replaceable = options?.replaceable === true;
   }
 }
 
 export function toAppError(err: unknown): AppError {
-  if (err instanceof EngineError) return { code: err.code, message: err.message };
+  if (err instanceof EngineError) return { code: err.code, message: err.message, ...(err.replaceable ? { replaceable: true as const } : {}) };
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message: `Something went wrong inside Modelshelf: ${message}` };
 }

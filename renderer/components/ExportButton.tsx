@@ -21,6 +21,8 @@ interface Progress {
   bytesTotal: number;
   filesDone: number;
   filesTotal: number;
+  /** Bytes per second lately (absent from older engines). */
+  rate?: number;
   etaSeconds: number | null;
 }
 
@@ -46,6 +48,7 @@ export function describeProgress(p: Progress): string {
   const parts = [PHASE[p.phase] ?? 'Exporting'];
   if (p.bytesTotal > 0) parts.push(`${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`);
   if (p.filesTotal > 0) parts.push(`${p.filesDone} of ${p.filesTotal} files`);
+  if (typeof p.rate === 'number' && p.rate > 0 && p.bytesDone < p.bytesTotal) parts.push(`${formatBytes(p.rate)}/s`);
   if (p.etaSeconds !== null && p.etaSeconds > 1) {
     parts.push(p.etaSeconds < 90 ? `about ${Math.round(p.etaSeconds)} s left` : `about ${Math.round(p.etaSeconds / 60)} min left`);
   }
@@ -61,6 +64,7 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
   const [running, setRunning] = useState<string | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<AppError | null>(null);
+  const [cancelled, setCancelled] = useState(false);
   const [done, setDone] = useState<{ path: string; files: number | null; bytes: number | null } | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const ids = useId();
@@ -112,6 +116,7 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
     setProgress(null);
     setError(null);
     setDone(null);
+    setCancelled(false);
     const result = await callOptional(
       api,
       EXPORT_METHOD,
@@ -121,7 +126,8 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
     setRunning(null);
     setProgress(null);
     if (!result.ok) {
-      if (result.error.code !== 'CANCELLED') setError(result.error);
+      if (result.error.code === 'CANCELLED') setCancelled(true);
+      else setError(result.error);
       return;
     }
     const value = result.value as { path?: unknown; files?: unknown; bytes?: unknown } | null;
@@ -155,6 +161,7 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
           if (!running) {
             setError(null);
             setDone(null);
+            setCancelled(false);
           }
         }}
       >
@@ -246,8 +253,8 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
               )}
               {error && (
                 <div className="form-error" role="alert" data-testid="export-error">
-                  {error.code === 'CONFLICT' ? 'An export of this version is already in that folder.' : error.message}
-                  {error.code === 'CONFLICT' && (
+                  {error.code === 'CONFLICT' && error.replaceable ? 'An export of this version is already in that folder.' : error.message}
+                  {error.code === 'CONFLICT' && error.replaceable && (
                     <div className="actions">
                       <button type="button" className="button small danger" onClick={() => void start(true)}>
                         Replace it
@@ -255,6 +262,11 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
                     </div>
                   )}
                 </div>
+              )}
+              {cancelled && (
+                <p className="muted" role="status" data-testid="export-cancelled">
+                  Export cancelled. Nothing half-copied looks finished; export again to the same folder to continue where it stopped.
+                </p>
               )}
               {done && (
                 <p className="export-done" role="status" data-testid="export-done">

@@ -349,7 +349,7 @@ describe('model page', () => {
     let finish: ((value: unknown) => void) | null = null;
     const handle = api.handle as unknown as (m: string, h: (input: Record<string, unknown>) => Promise<unknown>) => void;
     handle('export.version', async (input) => {
-      if (!input.overwrite) return { ok: false, error: { code: 'CONFLICT', message: 'exists' } };
+      if (!input.overwrite) return { ok: false, error: { code: 'CONFLICT', message: 'exists', replaceable: true } };
       return new Promise((resolve) => {
         finish = resolve;
       });
@@ -383,9 +383,31 @@ describe('model page', () => {
         etaSeconds: 22,
       }),
     );
-    expect(screen.getByTestId('export-progress').textContent).toContain('Copying · 210 MB of 420 MB · 2 of 5 files · about 22 s left');
+    expect(screen.getByTestId('export-progress').textContent).toContain('Copying · 210 MB of 420 MB · 2 of 5 files · 9.5 MB/s · about 22 s left');
     await act(async () => (finish as unknown as (v: unknown) => void)({ ok: true, value: { path: '/home/anna/Desktop/bert-base-v3', files: 5, bytes: 440_000_000 } }));
     expect(screen.getByTestId('export-done').textContent).toBe('Exported to /home/anna/Desktop/bert-base-v3 — 5 files, 420 MB.');
+  });
+
+  it('export: a conflict overwriting cannot fix is shown as the engine says it, without "Replace it"; a cancel says how to continue', async () => {
+    const api = createFakeApi({ sources: [makeSource()], items: [makeItem()] });
+    api.details.set(1, detail());
+    const handle = api.handle as unknown as (m: string, h: (input: Record<string, unknown>) => Promise<unknown>) => void;
+    let calls = 0;
+    handle('export.version', async () =>
+      ++calls === 1
+        ? { ok: false, error: { code: 'CONFLICT', message: 'bert-base-v3 is being exported right now. Wait for it to finish.' } }
+        : { ok: false, error: { code: 'CANCELLED', message: 'The export was cancelled.' } },
+    );
+    renderApp(api);
+    fireEvent.click((await screen.findAllByTestId('library-row'))[0] as HTMLElement);
+    fireEvent.click(await screen.findByTestId('export-button'));
+    fireEvent.change(await screen.findByTestId('export-destination'), { target: { value: '/home/anna/Desktop' } });
+    fireEvent.click(screen.getByTestId('export-submit'));
+    expect((await screen.findByTestId('export-error')).textContent).toBe('bert-base-v3 is being exported right now. Wait for it to finish.');
+    expect(screen.queryByRole('button', { name: 'Replace it' })).toBeNull();
+    fireEvent.click(screen.getByTestId('export-submit'));
+    expect((await screen.findByTestId('export-cancelled')).textContent).toContain('export again to the same folder to continue');
+    expect(screen.queryByTestId('export-error')).toBeNull();
   });
 
   it('lineage tab says so in words when nothing is linked', async () => {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExportLayout, ExportProgress } from '../../../shared/contract';
-import { EngineError } from '../errors';
+import { EngineError, toAppError } from '../errors';
 import { memorySource } from './memory-source';
 import { type ExportJob, PARTIAL_SUFFIX, parseManifest, runExport, verifyBundle } from './exporter';
 import { planBundle } from './plan';
@@ -135,7 +135,10 @@ describe.each(MODES)('runExport through $name', (mode) => {
   it('refuses to overwrite without permission, and replaces the old bundle with it', async () => {
     await runExport(job());
     await writeFile(path.join(dest, 'bert-2', 'stale.txt'), 'old');
-    await expect(runExport(job())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/already exists.*allow overwriting/) });
+    const refused = await runExport(job()).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/already exists.*allow overwriting/) });
+    // The UI offers "Replace it" (and the CLI --overwrite) for this conflict only.
+    expect(toAppError(refused)).toMatchObject({ code: 'CONFLICT', replaceable: true });
     const r = await runExport(job({ overwrite: true }));
     expect(await walk(r.path)).not.toContain('stale.txt');
     expect((await verifyBundle(r.path)).problems).toEqual([]);
@@ -439,7 +442,9 @@ print(json.dumps({i.filename:[hashlib.sha256(z.read(i)).hexdigest(), i.compress_
     source.beforeRead = () => gate;
     const first = runExport(job());
     await new Promise((r) => setTimeout(r, 50));
-    await expect(runExport(job())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/being exported right now/) });
+    const busy = await runExport(job()).catch((e: unknown) => e);
+    expect(busy).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/being exported right now/) });
+    expect(toAppError(busy)).not.toHaveProperty('replaceable'); // overwriting would not help
     release();
     source.beforeRead = null;
     await expect(first).resolves.toMatchObject({ files: 9 });

@@ -232,6 +232,7 @@ function conflict(finalPath: string, parent: string): EngineError {
   return new EngineError(
     'CONFLICT',
     `${path.basename(finalPath)} already exists in ${parent}. Choose another folder, or allow overwriting it.`,
+    { replaceable: true },
   );
 }
 
