@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Catalog, type GroupedItem, type GroupedVersion } from '../catalog/catalog';
 import { openCatalogDb } from '../catalog/open';
+import { AnnotationStore } from './annotations/store';
 import { resolveRef } from './model-ref';
 
 const version = (label: string, patch: Partial<GroupedVersion> = {}): GroupedVersion => ({
@@ -51,6 +52,15 @@ describe('resolveRef', () => {
     // names that sort alike are still different names
     expect(resolveRef(c, 'resnet-v1').item.path).toBe('models/resnet-v1');
     expect(resolveRef(c, 'resnet-v01').item.path).toBe('models/old/resnet-v01');
+  });
+
+  it("an alias the team set wins over MLflow's alias of the same name on another version", () => {
+    const c = catalog();
+    const nas = resolveRef(c, 'churn-classifier').item.sourceId;
+    // MLflow says champion is on 3; the team moved champion to 2.
+    const event = { id: 'e1', at: '2026-01-01T00:00:00.000Z', atMs: Date.parse('2026-01-01'), who: 'ana', machine: 'm1', action: 'alias.set' as const };
+    new AnnotationStore(c.db).apply(nas, [{ file: 'm1.jsonl', known: null, events: [{ ...event, target: { itemKind: 'model', itemPath: 'models/Churn-Classifier', versionLabel: '2' }, value: 'champion' }], badLines: 0 }], ['m1.jsonl']);
+    expect(resolveRef(c, 'churn-classifier@champion').versionLabel).toBe('2');
   });
 
   it('prefers the model when a dataset has its name, and says which items a name matches', () => {

@@ -44,6 +44,9 @@ export function resolveRef(catalog: Catalog, ref: string, kind?: ItemKind): { it
     (wanted === 'latest' ? item.versions[0] : undefined) ??
     item.versions.find((x) => x.label.toLowerCase() === wanted) ??
     item.versions.find((x) => x.label.toLowerCase() === `v${wanted}` || `v${x.label.toLowerCase()}` === wanted) ??
+    // The team's alias first: when MLflow's registry still says production is on 2 and the team
+    // moved it to 1, "@production" is 1 (as for stages, where the team's wins in annotateItem).
+    item.versions.find((x) => x.annotations?.some((a) => a.kind === 'alias' && a.origin === 'team' && a.value.toLowerCase() === wanted)) ??
     item.versions.find((x) => x.aliases.some((a) => a.toLowerCase() === wanted)) ??
     item.versions.find((x) => x.stage?.toLowerCase() === wanted);
   if (!v) {
