@@ -30,6 +30,15 @@ export interface Source {
   health?: SourceHealth;
   /** For a local folder that is an OS-mounted share: the share it came from (smb://host/share), else null. */
   origin?: string | null;
+  /**
+   * Whether Modelshelf can save the team's aliases, stages, tags and notes there, as learnt when the
+   * engine last connected to it this session (share permissions, or W_OK on a local folder). Absent
+   * when not known yet (not connected since the engine started): treat as writable; a refused write
+   * still says why.
+   */
+  writable?: boolean;
+  /** When writable is false: why, in words ("This share is read-only for ana: …"); else null. */
+  readOnlyReason?: string | null;
 }
 
 export const ItemKindSchema = z.enum(['model', 'dataset']);
@@ -480,12 +489,19 @@ export const methodInputs = {
     /** Re-read the event logs on the share first (otherwise: as of the last scan or write). */
     refresh: z.boolean().default(false),
   }),
+  /** Filters apply to the whole log (before `limit`), not only to the newest entries. */
   'activity.list': z.object({
     sourceId: Id.optional(),
     itemId: Id.optional(),
+    /** Who made the change (OS user name, case-insensitive). */
     who: z.string().min(1).max(200).optional(),
     kind: AnnotationKindSchema.optional(),
     limit: z.number().int().min(1).max(10_000).default(200),
+    /**
+     * Re-read the event logs on the share(s) first, best effort: a source that cannot be reached
+     * keeps what the catalog has. Otherwise: as of the last scan, write or live update.
+     */
+    refresh: z.boolean().optional(),
   }),
 } as const;
 

@@ -25,7 +25,7 @@ import { fileManagerHandlers } from './rpc/file-manager-handlers';
 import { sourceHandlers } from './rpc/source-handlers';
 import { LiveUpdates } from './scan/live';
 import { runScan } from './scan/scanner';
-import { syncAnnotations } from './registry/annotations/sync';
+import { readOnlyReason, syncAnnotations } from './registry/annotations/sync';
 
 export { ENGINE_VERSION } from './rpc/app-handlers';
 
@@ -58,8 +58,25 @@ function sessionFirst(store: CredentialStore): SessionCredentialStore {
   };
 }
 
-function sourceManager(catalog: Catalog, credentials: CredentialStore, isScanning: (id: number) => boolean) {
+function sourceManager(
+  catalog: Catalog,
+  credentials: CredentialStore,
+  isScanning: (id: number) => boolean,
+  onWritableChanged: (id: number) => void = () => {},
+) {
   const open = new Map<number, FileSource>();
+  // Whether team notes can be saved on each source, learnt on every connection (the NAS admin may
+  // change permissions between two). Kept in memory only, not in the catalog (that would need a
+  // schema migration for a fact that can go stale): the last connection's answer stands while the
+  // source is offline, and a source not connected since the engine started has none (Source.writable
+  // absent = unknown, treated as writable; a refused write still says why).
+  const writability = new Map<number, { writable: boolean; reason: string | null }>();
+  function learnWritability(row: SourceRow, fs: FileSource): void {
+    const reason = readOnlyReason(fs, row);
+    const previous = writability.get(row.id);
+    writability.set(row.id, { writable: reason === null, reason });
+    if (!previous || previous.reason !== reason) onWritableChanged(row.id);
+  }
   const manager: SourceManager & { closeAll(): Promise<void> } = {
     requireRow(id) {
       const row = catalog.getSource(id);
@@ -71,12 +88,15 @@ function sourceManager(catalog: Catalog, credentials: CredentialStore, isScannin
       if (cached) return cached;
       const fs = await openSourceRow(row, await credentials.get(row.id));
       open.set(row.id, fs);
+      learnWritability(row, fs);
       return fs;
     },
     adopt(id, source) {
       const previous = open.get(id);
       if (previous && previous !== source) previous.close().catch(() => {});
       open.set(id, source);
+      const row = catalog.getSource(id);
+      if (row) learnWritability(row, source);
     },
     async drop(id) {
       const fs = open.get(id);
@@ -85,6 +105,7 @@ function sourceManager(catalog: Catalog, credentials: CredentialStore, isScannin
     },
     async toSource(row: SourceRow): Promise<Source> {
       const needsPassword = row.kind === 'smb' && (await credentials.get(row.id)) === null;
+      const known = writability.get(row.id);
       return {
         id: row.id,
         name: row.name,
@@ -96,6 +117,7 @@ function sourceManager(catalog: Catalog, credentials: CredentialStore, isScannin
         lastError: row.lastError,
         needsPassword,
         counts: catalog.sourceCounts(row.id),
+        ...(known ? { writable: known.writable, readOnlyReason: known.reason } : {}),
       };
     },
     async closeAll() {
@@ -195,7 +217,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   }
 
   let scans: ReturnType<typeof scanManager> | null = null;
-  const sources = sourceManager(catalog, credentials, (id) => scans?.isScanning(id) ?? false);
+  const sources = sourceManager(
+    catalog,
+    credentials,
+    (id) => scans?.isScanning(id) ?? false,
+    // A connection found the source's write permission changed: the renderer re-reads the sources.
+    (id) => emit('sources.changed', { sourceId: id }),
+  );
   const base = { dataDir, host: opts.host ?? 'test', catalog, credentials, emit, sources } as const;
   scans = scanManager(base);
   // ---- source health (nas/source-health.ts): per-source state, reconnect with backoff, health on Source.

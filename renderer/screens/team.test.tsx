@@ -67,16 +67,22 @@ describe('activity', () => {
     expect(activitySentence(entry({ action: 'stage.set', value: 'Staging' }))).toBe('Ana set the stage of churn-classifier 3 to Staging');
   });
 
-  it('lists the log newest first, and filters by person, kind and model', async () => {
+  it('lists the log newest first, and has the engine filter by person, kind and model (the whole log, not the newest entries)', async () => {
     const api = createFakeApi({ sources: [makeSource()] });
-    api.handle('activity.list', () => ({
-      ok: true,
-      value: [
-        entry({ id: 'a', at: Date.now() - 3 * HOUR, who: 'ben', action: 'tag.add', value: 'reviewed' }),
-        entry({ id: 'b', at: Date.now() - 2 * HOUR }),
-        entry({ id: 'c', at: Date.now() - HOUR, who: 'ben', action: 'note.add', value: 'Retrained on May data', itemName: 'fraud', itemPath: 'fraud', itemId: 2 }),
-      ],
-    }));
+    const log = [
+      // older than the newest entries the unfiltered list gets: only a filter finds it
+      entry({ id: 'old', at: Date.now() - 900 * HOUR, who: 'ben', action: 'tag.add', value: 'baseline', versionLabel: '1' }),
+      entry({ id: 'a', at: Date.now() - 3 * HOUR, who: 'ben', action: 'tag.add', value: 'reviewed' }),
+      entry({ id: 'b', at: Date.now() - 2 * HOUR }),
+      entry({ id: 'c', at: Date.now() - HOUR, who: 'ben', action: 'note.add', value: 'Retrained on May data', itemName: 'fraud', itemPath: 'fraud', itemId: 2 }),
+    ];
+    api.handle('activity.list', (input) => {
+      const unfiltered = !input.who && !input.kind && input.itemId === undefined;
+      const value = log
+        .filter((e) => (unfiltered ? e.id !== 'old' : true))
+        .filter((e) => (!input.who || e.who === input.who) && (!input.kind || e.action.startsWith(`${input.kind}.`)) && (input.itemId === undefined || e.itemId === input.itemId));
+      return { ok: true, value };
+    });
     renderApp(api);
     fireEvent.click(await screen.findByTestId('nav-activity'));
     await screen.findByTestId('activity-list');
@@ -86,12 +92,25 @@ describe('activity', () => {
       'Ana moved production to churn-classifier 3 — 2 hours ago',
       'Ben tagged churn-classifier 3 “reviewed” — 3 hours ago',
     ]);
+    expect(api.callsTo('activity.list')).toEqual([{ limit: 1000 }]);
     fireEvent.change(screen.getByTestId('activity-filter-who'), { target: { value: 'ben' } });
-    expect(texts()).toHaveLength(2);
+    await waitFor(() => expect(texts()).toHaveLength(3));
+    expect(texts()[2]).toMatch(/^Ben tagged churn-classifier 1 “baseline”/);
+    expect(api.callsTo('activity.list').at(-1)).toEqual({ limit: 1000, who: 'ben' });
     fireEvent.change(screen.getByTestId('activity-filter-kind'), { target: { value: 'tag' } });
-    expect(texts()).toEqual(['Ben tagged churn-classifier 3 “reviewed” — 3 hours ago']);
-    fireEvent.change(screen.getByTestId('activity-filter-item'), { target: { value: '1:fraud' } });
-    expect(screen.getByTestId('activity-none-match').textContent).toContain('Nothing matches');
+    await waitFor(() => expect(texts()).toHaveLength(2));
+    expect(texts()[0]).toBe('Ben tagged churn-classifier 3 “reviewed” — 3 hours ago');
+    expect(api.callsTo('activity.list').at(-1)).toEqual({ limit: 1000, who: 'ben', kind: 'tag' });
+    fireEvent.change(screen.getByTestId('activity-filter-item'), { target: { value: '2' } });
+    expect((await screen.findByTestId('activity-none-match')).textContent).toContain('Nothing matches');
+    expect(api.callsTo('activity.list').at(-1)).toEqual({ limit: 1000, who: 'ben', kind: 'tag', itemId: 2 });
+    // Refresh re-reads the logs on the share for what is on screen, then asks again
+    fireEvent.click(screen.getByText('Show everything'));
+    await waitFor(() => expect(texts()).toHaveLength(3));
+    const before = api.callsTo('activity.list').length;
+    fireEvent.click(screen.getByTestId('activity-refresh'));
+    await waitFor(() => expect(api.callsTo('activity.list').slice(before)).toEqual([{ limit: 1000, refresh: true }, { limit: 1000 }]));
+    expect(api.callsTo('activity.list').filter((i) => (i as { refresh?: boolean }).refresh)).toHaveLength(1);
   });
 
   it('explains what will show up when the log is empty', async () => {
@@ -163,6 +182,63 @@ describe('team annotations on the model page', () => {
     expect(button.disabled).toBe(true);
     expect(button.title).toContain('read-only');
     expect((within(panel).getByTestId('tag-add') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('turns the buttons off from the start on a share the engine found read-only, saying why, and stays browsable', async () => {
+    const reason = 'This share is read-only for ana: aliases, stages, tags and notes cannot be saved on Office NAS. Everything stays browsable.';
+    const api = createFakeApi({ sources: [makeSource({ writable: false, readOnlyReason: reason })], items: [makeItem({ id: 1, name: 'churn-classifier' })] });
+    api.details.set(1, churn());
+    const panel = await openModel(api);
+    expect(within(panel).getByTestId('writes-blocked').textContent).toBe(`Changes are turned off for Office NAS: ${reason}`);
+    // Still browsable: the chips and the other versions are there.
+    expect(within(panel).getAllByTestId('annotation-chip').map((c) => c.textContent)).toEqual(['production×', 'reviewed×']);
+    expect((within(panel).getByRole('button', { name: 'Take reviewed off' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(panel).getByTestId('stage-select') as HTMLSelectElement).disabled).toBe(true);
+    expect((within(panel).getByTestId('tag-input') as HTMLInputElement).disabled).toBe(true);
+    expect((within(panel).getByTestId('note-input') as HTMLTextAreaElement).disabled).toBe(true);
+    fireEvent.click(screen.getAllByTestId('version-item')[1] as HTMLElement);
+    const staging = (await within(panel).findByTestId('set-alias-staging')) as HTMLButtonElement;
+    expect(staging.disabled).toBe(true);
+    expect(staging.title).toBe(`Changes are turned off: ${reason}`);
+    fireEvent.click(staging);
+    expect(api.callsTo('annotations.set')).toEqual([]);
+  });
+
+  it('keeps the buttons on when the share is writable or not known yet', async () => {
+    for (const writable of [true, undefined]) {
+      const api = createFakeApi({
+        sources: [makeSource(writable === undefined ? {} : { writable, readOnlyReason: null })],
+        items: [makeItem({ id: 1, name: 'churn-classifier' })],
+      });
+      api.details.set(1, churn());
+      const panel = await openModel(api);
+      expect(within(panel).queryByTestId('writes-blocked')).toBeNull();
+      expect((within(panel).getByTestId('stage-select') as HTMLSelectElement).disabled).toBe(false);
+      cleanup();
+    }
+  });
+
+  it("treats the team's alias as the holder when MLflow has the same alias on another version", async () => {
+    const api = createFakeApi({ sources: [makeSource()], items: [makeItem({ id: 1, name: 'churn-classifier' })] });
+    api.details.set(
+      1,
+      churn({
+        versions: [
+          version(3, '3', { annotations: [] }),
+          // MLflow's registry (read-only here) still says production is on 2; the team moved it to 1.
+          version(2, '2', { aliases: ['production'], annotations: [{ kind: 'alias', value: 'production', by: null, at: null, origin: 'mlflow' }] }),
+          version(1, '1', { aliases: ['production'], annotations: [{ kind: 'alias', value: 'production', by: 'ana', at: Date.now() - HOUR, origin: 'team' }] }),
+        ],
+      }),
+    );
+    const panel = await openModel(api);
+    expect(within(panel).getByTestId('set-alias-production').title).toBe('Now on 1');
+    // On 2, production is not there for the team: it can be moved there.
+    fireEvent.click(screen.getAllByTestId('version-item')[1] as HTMLElement);
+    await waitFor(() => expect(within(panel).getByTestId('set-alias-production').textContent).toBe('Move production to 2'));
+    // On 1 it already is: no button.
+    fireEvent.click(screen.getAllByTestId('version-item')[2] as HTMLElement);
+    await waitFor(() => expect(within(panel).queryByTestId('set-alias-production')).toBeNull());
   });
 });
 

@@ -1,10 +1,11 @@
 // What the team says about a version: aliases (production, staging, custom), its stage, tags and
 // notes. Team annotations can be changed here (annotations.set, written to the share's event log);
 // MLflow's own aliases and stages are shown read-only. A share that refuses writes turns the
-// buttons off for that source, saying why.
+// buttons off for that source, saying why: from the start when the engine learnt it on connecting
+// (Source.writable), else once a write comes back ACCESS_DENIED.
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ItemDetail, ItemVersion, MethodInput, VersionAnnotation } from '../../../shared/contract';
+import type { ItemDetail, ItemVersion, MethodInput, Source, VersionAnnotation } from '../../../shared/contract';
 import { formatDate, formatWhen } from '../../lib/format';
 import { useApi, useApp } from '../../state/hooks';
 
@@ -18,22 +19,33 @@ export function annotationsOf(version: ItemVersion): VersionAnnotation[] {
   return out;
 }
 
+/** Why team notes cannot be saved on a source, or null when they can (or it is not known yet). */
+function readOnlyReasonOf(source: Source | undefined): string | null {
+  if (source?.writable !== false) return null;
+  return source.readOnlyReason ?? `${source.name} is read-only for you: aliases, stages, tags and notes cannot be saved there. Everything stays browsable.`;
+}
+
 export function chipTitle(a: VersionAnnotation): string {
   if (a.origin === 'mlflow') return 'Set in MLflow. Change it in MLflow; Modelshelf shows it as it is.';
   const who = a.by ?? 'someone';
   return a.at ? `Set by ${who}, ${formatWhen(a.at)} (${formatDate(a.at)})` : `Set by ${who}`;
 }
 
-/** The version that carries an alias now, if any. */
+/**
+ * The version that carries an alias now, if any. The team's alias wins over MLflow's (as the engine
+ * does for stages): when MLflow says production is on 2 and the team moved it to 1, it is on 1.
+ */
 function holderOf(item: ItemDetail, alias: string): ItemVersion | null {
-  return item.versions.find((v) => v.aliases.includes(alias)) ?? null;
+  const byTeam = item.versions.find((v) => annotationsOf(v).some((a) => a.kind === 'alias' && a.origin === 'team' && a.value === alias));
+  return byTeam ?? item.versions.find((v) => v.aliases.includes(alias)) ?? null;
 }
 
 export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVersion }) {
   const api = useApi();
   const { blocked, blockWrites, fetchDetail, bumpEpoch } = useApp(
     useShallow((s) => ({
-      blocked: s.writeBlocks[item.sourceId] ?? null,
+      // A write refused this session, else what the engine learnt when it connected (Source.writable).
+      blocked: s.writeBlocks[item.sourceId] ?? readOnlyReasonOf(s.sources.find((src) => src.id === item.sourceId)),
       blockWrites: s.blockWrites,
       fetchDetail: s.fetchDetail,
       bumpEpoch: s.bumpEpoch,

@@ -124,17 +124,24 @@ function whoOnShare(row: SourceRow): string {
   return row.kind === 'smb' && row.username ? row.username : osUserName();
 }
 
-/** ACCESS_DENIED with the reason, for a source that cannot take a write. */
-export function requireWritable(source: FileSource, row: SourceRow): asserts source is FileSource & Required<Pick<FileSource, 'writeFile' | 'rename' | 'mkdir'>> {
+/**
+ * Why the team's aliases, stages, tags and notes cannot be saved on a connected source, in words;
+ * null when they can (as far as the connection tells: a folder refused later still fails the write).
+ */
+export function readOnlyReason(source: FileSource, row: SourceRow): string | null {
   if (source.readOnly === true) {
-    throw new EngineError('ACCESS_DENIED', `This share is read-only for ${whoOnShare(row)}: aliases, stages, tags and notes cannot be saved on ${row.name}. Everything stays browsable.`);
+    return `This share is read-only for ${whoOnShare(row)}: aliases, stages, tags and notes cannot be saved on ${row.name}. Everything stays browsable.`;
   }
   if (!canWrite(source)) {
-    throw new EngineError(
-      'ACCESS_DENIED',
-      `This share is read-only for ${whoOnShare(row)}: Modelshelf cannot write to ${source.label} from here yet. Everything stays browsable.`,
-    );
+    return `This share is read-only for ${whoOnShare(row)}: Modelshelf cannot write to ${source.label} from here yet. Everything stays browsable.`;
   }
+  return null;
+}
+
+/** ACCESS_DENIED with the reason, for a source that cannot take a write. */
+export function requireWritable(source: FileSource, row: SourceRow): asserts source is FileSource & Required<Pick<FileSource, 'writeFile' | 'rename' | 'mkdir'>> {
+  const reason = readOnlyReason(source, row);
+  if (reason !== null) throw new EngineError('ACCESS_DENIED', reason);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what names may not hold
