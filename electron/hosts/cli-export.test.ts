@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivityEntry, ExportResult, ItemDetail, LibraryItem, MethodInput, MethodName, MethodOutput } from '../../shared/contract';
+import type { ActivityEntry, ExportResult, ItemDetail, LibraryItem, LineageGraph, MethodInput, MethodName, MethodOutput } from '../../shared/contract';
 import { writeDemoLibrary } from '../core/demo/generate';
 import { createEngine } from '../core/engine';
 import type { Engine } from '../core/engine-api';
@@ -13,7 +13,7 @@ import { openLocalSource } from '../core/nas/local-source';
 import { exportCommands } from './cli-export';
 import { type CliContext, Failure } from './cli-types';
 
-describe('modelshelf export / alias / tag / note / activity', () => {
+describe('modelshelf export / alias / tag / note / link / activity', () => {
   let root: string;
   let share: string;
   let engine: Engine;
@@ -140,5 +140,41 @@ describe('modelshelf export / alias / tag / note / activity', () => {
     const logs = await readdir(path.join(share, '.modelshelf', 'events'));
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/\.jsonl$/);
+  });
+
+  it('link records where a model or version came from, named like alias/tag/note name models', async () => {
+    await expect(run(['link', 'churn-classifier@2'])).rejects.toThrow(/^link takes a model and a target/);
+    await expect(run(['link', 'churn-classifier@2', 'a', 'b'])).rejects.toThrow(/^link takes one target \(quote it/);
+    await expect(run(['link', 'churn-classifier@2', 'customer-reviews'], { relation: 'cousin-of' })).rejects.toThrow(/^--relation is one of trained-on, .*derived-from\.$/);
+    await expect(run(['link', 'churn-classifier@9', 'customer-reviews'])).rejects.toThrow(/has no version, alias or stage "9". Versions: 3, 2, 1/);
+    const link = run(['link', 'churn-classifier@2', 'customer-reviews'], { relation: 'trained-on' });
+    if (!writable) {
+      await expect(link).rejects.toThrow(/^This share is read-only for /);
+      return;
+    }
+    expect((await link).out).toEqual(['Saved link "trained-on customer-reviews" on churn-classifier 2.']);
+    // a target's alias (or @latest) links to the version it names now; the default relation is derived-from
+    expect((await run(['link', 'churn-classifier@2', 'churn-classifier@champion'])).out).toEqual(['Saved link "derived-from churn-classifier@3" on churn-classifier 2.']);
+    const external = await run(['link', 'sentiment-bert-small', 'external:bert-base-uncased'], { relation: 'fine-tuned-from', json: true });
+    expect(external.json).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'link', value: 'external:bert-base-uncased', relation: 'fine-tuned-from', versionLabel: null, origin: 'team' }),
+      ]),
+    );
+    await expect(run(['link', 'churn-classifier@2', 'no-such-thing'])).rejects.toThrow(/Link to something outside it as external:no-such-thing/);
+    // the lineage graph shows the team's links
+    const churn = ((await engine.call('library.resolve', { ref: 'churn-classifier' })) as { ok: true; value: { itemId: number } }).value.itemId;
+    const graph = ((await engine.call('library.lineage', { itemId: churn })) as { ok: true; value: LineageGraph }).value;
+    expect(graph.edges.filter((e) => e.evidence.startsWith('team link')).map((e) => e.relation).sort()).toEqual(['derived-from', 'trained-on']);
+    // removing: without --relation, the one link there is to that target
+    expect((await run(['link', 'churn-classifier@2', 'customer-reviews'], { remove: true })).out).toEqual([
+      'Removed link "trained-on customer-reviews" from churn-classifier 2.',
+    ]);
+    const item = ((await engine.call('library.get', { id: churn })) as { ok: true; value: ItemDetail }).value;
+    expect(item.versions.find((v) => v.label === '2')?.annotations?.filter((a) => a.kind === 'link')).toEqual([
+      expect.objectContaining({ value: 'model:mlruns/models/churn-classifier@3', relation: 'derived-from' }),
+    ]);
+    const activity = await run(['activity'], { kind: 'link', json: true });
+    expect((activity.json as ActivityEntry[]).map((e) => e.action)).toEqual(['link.remove', 'link.add', 'link.add', 'link.add']);
   });
 });

@@ -1,9 +1,19 @@
-// Export and the team's registry on the command line: export, alias, stage, tag, note, activity.
+// Export and the team's registry on the command line: export, alias, stage, tag, note, link, activity.
 // Models are named as people say them: "churn-classifier@3", "churn-classifier@production",
 // "churn-classifier@latest" (alias = the team's or MLflow's).
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { ActivityEntry, AnnotationKind, ExportProgress, ExportResult, ItemDetail, ItemVersion } from '../../shared/contract';
+import {
+  type ActivityEntry,
+  type AnnotationKind,
+  type ExportProgress,
+  type ExportResult,
+  type ItemDetail,
+  type ItemVersion,
+  type LineageRelation,
+  LineageRelationSchema,
+  type MethodOutput,
+} from '../../shared/contract';
 import { formatBytes } from '../../shared/format';
 import { type CliCommand, type CliContext, Failure, UsageError } from './cli-types';
 
@@ -51,6 +61,83 @@ function annotateCommand(kind: AnnotationKind, help: string, needsVersion: boole
     },
   };
 }
+
+/**
+ * A link's target as typed → what annotations.set takes, and how to say it. 'external:<name>' goes
+ * as it is (the engine checks the name). Anything else is resolved like the model itself, so
+ * "base@latest" or "base@production" link to the version they name today. A name the catalog does
+ * not know, or knows on several sources, goes as typed: the engine looks in the model's own source
+ * and says what to do (for example, link to something outside it as external:<name>).
+ */
+async function linkTarget(ctx: CliContext, from: ItemDetail, raw: string): Promise<{ value: string; said: string; ref: string | null }> {
+  if (raw.startsWith('external:')) return { value: raw, said: raw, ref: `external:${raw.slice('external:'.length).trim()}` };
+  const r = await ctx.engine.call('library.resolve', { ref: raw });
+  if (!r.ok) {
+    if (r.error.code === 'NOT_FOUND' || r.error.code === 'CONFLICT') return { value: raw, said: raw, ref: null };
+    throw new Failure(r.error.message);
+  }
+  const resolved = r.value as MethodOutput<'library.resolve'>;
+  const target = await ctx.call('library.get', { id: resolved.itemId });
+  if (target.sourceId !== from.sourceId) {
+    throw new Failure(`${target.name} is on another source than ${from.name}: a link stays on one share. Link to it as external:${target.name}.`);
+  }
+  const label = resolved.versionLabel;
+  return {
+    value: `${target.path}@${label ?? ''}`,
+    said: label === null ? target.name : `${target.name}@${label}`,
+    // how the engine stores it (annotations' value): kind:path@label
+    ref: `${target.kind}:${target.path}@${label ?? ''}`,
+  };
+}
+
+const RELATIONS = LineageRelationSchema.options;
+
+/** `link`: like alias/tag/note (same model names, output and errors), with a target and a relation. */
+const linkCommand: CliCommand = {
+  name: 'link',
+  help: `  link <model>[@<version>] <target> [--relation R] [--remove] [--json]
+                                Record where a model or version came from: target is another model or
+                                dataset on the same share (name[@version]) or external:<name>. R is
+                                trained-on, produced-by, fine-tuned-from, adapter-of, quantized-from,
+                                merged-from, exported-as or derived-from (the default).`,
+  options: { relation: { type: 'string' }, remove: { type: 'boolean' } },
+  async run(ctx) {
+    const [ref, ...rest] = ctx.positionals;
+    const raw = rest.join(' ').trim();
+    if (!ref || raw === '') throw new UsageError('link takes a model and a target (another model, or external:<name>).');
+    if (rest.length > 1) throw new UsageError('link takes one target (quote it if it has spaces).');
+    const asked = ctx.values.relation;
+    if (asked !== undefined && !RELATIONS.includes(asked as LineageRelation)) throw new UsageError(`--relation is one of ${RELATIONS.join(', ')}.`);
+    const remove = ctx.values.remove === true;
+    const { item, version } = await resolveRef(ctx, ref);
+    const target = await linkTarget(ctx, item, raw);
+    let relation = asked as LineageRelation | undefined;
+    if (relation === undefined && remove && target.ref !== null) {
+      // Removing without --relation: the relation of the link there is to that target, if only one.
+      const links = (version ? (version.annotations ?? []) : (item.annotations ?? [])).filter(
+        (a) => a.origin === 'team' && a.kind === 'link' && a.value === target.ref && a.relation !== undefined,
+      );
+      const relations = [...new Set(links.map((a) => a.relation as LineageRelation))];
+      if (relations.length > 1) throw new UsageError(`There are ${relations.length} links to ${target.said}: say which with --relation ${relations.join(' or ')}.`);
+      relation = relations[0];
+    }
+    relation ??= 'derived-from';
+    const result = await ctx.call('annotations.set', {
+      itemId: item.id,
+      versionLabel: version?.label,
+      kind: 'link',
+      value: target.value,
+      relation,
+      remove,
+    });
+    if (ctx.json) ctx.printJson(result);
+    else {
+      const on = version ? `${item.name} ${version.label}` : item.name;
+      ctx.out(`${remove ? 'Removed' : 'Saved'} link "${relation} ${target.said}" ${remove ? 'from' : 'on'} ${on}.`);
+    }
+    return 0;
+  },
+};
 
 export const exportCommands: CliCommand[] = [
   {
@@ -125,6 +212,7 @@ export const exportCommands: CliCommand[] = [
   annotateCommand('stage', '  stage <model>@<version> <stage> [--remove] [--json]\n                                Set the stage of a version (Staging, Production, Archived, …).', true),
   annotateCommand('tag', '  tag <model>[@<version>] <tag> [--remove] [--json]\n                                Tag a model or one version.', false),
   annotateCommand('note', '  note <model>[@<version>] <text…> [--json]\n                                Add a note to a model or one version (remove one: --remove with its id).', false),
+  linkCommand,
   {
     name: 'activity',
     help: `  activity [--model NAME] [--who USER] [--kind alias|stage|tag|note|link] [--limit N] [--json]
@@ -142,6 +230,8 @@ export const exportCommands: CliCommand[] = [
         who: typeof ctx.values.who === 'string' ? ctx.values.who : undefined,
         kind: kind as AnnotationKind | undefined,
         limit,
+        // No live updates on the command line: read what colleagues wrote since (an offline share keeps the catalog's).
+        refresh: true,
       });
       if (ctx.json) ctx.printJson(entries);
       else if (entries.length === 0) ctx.out('No team activity yet. Try: modelshelf alias <model>@<version> production');

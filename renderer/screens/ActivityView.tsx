@@ -1,11 +1,12 @@
 // The team's audit log: every alias, stage, tag, note and link someone set, newest first, in plain
-// sentences, narrowed by person, kind of change and model.
-import { useId, useMemo, useState } from 'react';
-import type { ActivityEntry, AnnotationKind } from '../../shared/contract';
+// sentences, narrowed by person, kind of change and model. The engine filters (the whole log, not
+// only the newest entries shown); Refresh also re-reads the logs on the shares.
+import { useEffect, useId, useMemo, useState } from 'react';
+import type { ActivityEntry, AnnotationKind, MethodInput } from '../../shared/contract';
 import { SkeletonRows } from '../components/Skeleton';
 import { formatDate, formatWhen } from '../lib/format';
 import { activitySentence } from '../lib/team';
-import { useApp, useEngine } from '../state/hooks';
+import { useApi, useApp, useEngine } from '../state/hooks';
 
 const KIND_LABEL: Record<AnnotationKind, string> = {
   alias: 'Aliases',
@@ -15,34 +16,65 @@ const KIND_LABEL: Record<AnnotationKind, string> = {
   link: 'Links',
 };
 
+/** Entries asked for at a time (the newest first). */
+const LIMIT = 1000;
+
 export function kindOf(entry: ActivityEntry): AnnotationKind | null {
   const kind = entry.action.split('.')[0] as AnnotationKind;
   return kind in KIND_LABEL ? kind : null;
 }
 
+const newestFirst = (entries: ActivityEntry[]) => entries.slice().sort((a, b) => b.at - a.at);
+
 export function ActivityView() {
   const navigate = useApp((s) => s.navigate);
-  const query = useEngine('activity.list', { limit: 1000 });
+  const api = useApi();
   const [who, setWho] = useState('');
   const [kind, setKind] = useState<AnnotationKind | ''>('');
+  /** The model's catalog id ('' = all models). */
   const [item, setItem] = useState('');
+  const [syncing, setSyncing] = useState(false);
   const ids = useId();
 
-  const entries = useMemo(() => {
-    const all = (query.data ?? []).slice();
-    all.sort((a, b) => b.at - a.at);
-    return all;
-  }, [query.data]);
-  const people = useMemo(() => [...new Set(entries.map((e) => e.who))].sort(), [entries]);
-  const models = useMemo(() => {
-    const byName = new Map<string, string>();
-    for (const e of entries) byName.set(`${e.sourceId}:${e.itemPath}`, e.itemName);
-    return [...byName].sort((a, b) => a[1].localeCompare(b[1]));
-  }, [entries]);
-  const shown = entries.filter(
-    (e) => (!who || e.who === who) && (!kind || kindOf(e) === kind) && (!item || `${e.sourceId}:${e.itemPath}` === item),
+  const filter = useMemo<MethodInput<'activity.list'> | null>(
+    () => (who || kind || item ? { limit: LIMIT, ...(who ? { who } : {}), ...(kind ? { kind } : {}), ...(item ? { itemId: Number(item) } : {}) } : null),
+    [who, kind, item],
   );
-  const filtered = Boolean(who || kind || item);
+  // Everything (for the menus, and what is shown unfiltered); with a filter, the engine's answer to it.
+  const everything = useEngine('activity.list', { limit: LIMIT });
+  const narrowed = useEngine('activity.list', filter);
+  const query = filter ? narrowed : everything;
+  // While the answer to a new filter is on its way, the list shown before stays (no flash).
+  const [kept, setKept] = useState<ActivityEntry[] | null>(null);
+  useEffect(() => {
+    if (query.data) setKept(query.data);
+  }, [query.data]);
+
+  const entries = useMemo(() => newestFirst(everything.data ?? []), [everything.data]);
+  const shown = useMemo(() => newestFirst(query.data ?? (filter ? (kept ?? []) : [])), [query.data, filter, kept]);
+  // The menus offer who and what is in the log (and keep what is chosen, even if older than the newest entries).
+  const people = useMemo(() => [...new Set([...entries, ...shown].map((e) => e.who).concat(who ? [who] : []))].sort(), [entries, shown, who]);
+  const models = useMemo(() => {
+    const byId = new Map<string, string>();
+    for (const e of [...entries, ...shown]) if (e.itemId !== null) byId.set(String(e.itemId), e.itemName);
+    return [...byId].sort((a, b) => a[1].localeCompare(b[1]));
+  }, [entries, shown]);
+  const clear = () => {
+    setWho('');
+    setKind('');
+    setItem('');
+  };
+  const refresh = async () => {
+    // Re-reads the team's logs on the shares (best effort), then asks again for what is on screen.
+    setSyncing(true);
+    try {
+      await api.call('activity.list', { ...(filter ?? { limit: LIMIT }), refresh: true });
+    } finally {
+      setSyncing(false);
+      everything.reload();
+      if (filter) narrowed.reload();
+    }
+  };
 
   return (
     <div className="view">
@@ -51,24 +83,24 @@ export function ActivityView() {
           <h1>Activity</h1>
           <p className="muted">Who changed what on your models, newest first.</p>
         </div>
-        {query.data && query.data.length > 0 && (
-          <button type="button" className="button ghost" onClick={query.reload} disabled={query.loading}>
-            {query.loading ? 'Refreshing…' : 'Refresh'}
+        {everything.data && everything.data.length > 0 && (
+          <button type="button" className="button ghost" data-testid="activity-refresh" onClick={() => void refresh()} disabled={syncing || query.loading}>
+            {syncing || query.loading ? 'Refreshing…' : 'Refresh'}
           </button>
         )}
       </div>
 
-      {query.error && !query.data ? (
+      {everything.error && !everything.data ? (
         <section className="panel problem" role="alert">
           <h2>Could not read the activity</h2>
-          <p>{query.error.message}</p>
+          <p>{everything.error.message}</p>
           <div className="actions">
-            <button type="button" className="button primary" onClick={query.reload}>
+            <button type="button" className="button primary" onClick={everything.reload}>
               Try again
             </button>
           </div>
         </section>
-      ) : !query.data ? (
+      ) : !everything.data ? (
         <div aria-busy="true">
           <SkeletonRows rows={6} />
         </div>
@@ -118,32 +150,36 @@ export function ActivityView() {
             <label htmlFor={`${ids}-item`}>Model</label>
             <select id={`${ids}-item`} className="input" data-testid="activity-filter-item" value={item} onChange={(e) => setItem(e.target.value)}>
               <option value="">All models</option>
-              {models.map(([key, name]) => (
-                <option key={key} value={key}>
+              {models.map(([id, name]) => (
+                <option key={id} value={id}>
                   {name}
                 </option>
               ))}
             </select>
           </fieldset>
-          {shown.length === 0 ? (
-            <section className="panel placeholder" data-testid="activity-none-match">
+          {filter && narrowed.error && !narrowed.data ? (
+            <section className="panel problem" role="alert">
+              <p>{narrowed.error.message}</p>
+              <div className="actions">
+                <button type="button" className="button" onClick={narrowed.reload}>
+                  Try again
+                </button>
+                <button type="button" className="button" onClick={clear}>
+                  Show everything
+                </button>
+              </div>
+            </section>
+          ) : shown.length === 0 ? (
+            <section className="panel placeholder" data-testid="activity-none-match" aria-busy={query.loading}>
               <p>Nothing matches these filters.</p>
-              {filtered && (
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() => {
-                    setWho('');
-                    setKind('');
-                    setItem('');
-                  }}
-                >
+              {filter && (
+                <button type="button" className="button" onClick={clear}>
                   Show everything
                 </button>
               )}
             </section>
           ) : (
-            <ol className="panel activity-list" data-testid="activity-list">
+            <ol className="panel activity-list" data-testid="activity-list" aria-busy={query.loading}>
               {shown.map((e) => (
                 <li key={e.id} className="activity-entry" data-testid="activity-entry" data-action={e.action}>
                   <span className="activity-text">

@@ -44,9 +44,22 @@ export function annotationHandlers(
       }
       return store.list({ sourceId, item });
     },
-    'activity.list': async ({ sourceId, itemId, who, kind, limit }) => {
+    'activity.list': async ({ sourceId, itemId, who, kind, limit, refresh }) => {
       const item = itemId !== undefined ? requireItem(itemId) : undefined;
       if (sourceId !== undefined) ctx.sources.requireRow(sourceId);
+      // Only when asked (the CLI, which has no live updates, and the Activity view's Refresh button):
+      // reading the logs means a round trip to every share, and the app's live updates already
+      // re-read a log when it changes. Best effort: an unreachable share keeps what the catalog has.
+      if (refresh) {
+        const one = item ? item.sourceId : sourceId;
+        const rows = one !== undefined ? [ctx.sources.requireRow(one)] : ctx.catalog.listSourceRows();
+        const results = await Promise.allSettled(rows.map((row) => syncAnnotations(ctx, row.id)));
+        results.forEach((r, i) => {
+          if (r.status === 'fulfilled') return;
+          const reason = r.reason instanceof Error ? r.reason.message : String(r.reason);
+          console.warn(`Team activity on ${rows[i]?.name} could not be re-read, showing what was read before: ${reason}`);
+        });
+      }
       const sourceIds = item ? [item.sourceId] : sourceId !== undefined ? [sourceId] : store.sourcesWithEvents();
       return store.activity({ sourceIds, item, who, kind, limit });
     },

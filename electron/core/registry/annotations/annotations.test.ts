@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MethodInput } from '../../../../shared/contract';
 import { Insights } from '../../catalog/insights';
 import { EngineError } from '../../errors';
@@ -167,6 +167,70 @@ describe('team annotations', () => {
     expect((await h['activity.list']({ kind: 'alias', limit: 10 })).map((a) => a.action)).toEqual(['alias.set']);
     expect(await h['activity.list']({ who: 'nobody-here', limit: 10 })).toEqual([]);
     expect(await h['activity.list']({ limit: 2 })).toHaveLength(2);
+  });
+
+  it('activity filters reach the whole log, not only its newest entries, and say the same sentences', async () => {
+    const ctx = await newContext();
+    const { h, itemId } = api(ctx);
+    const t0 = Date.UTC(2026, 0, 1);
+    const ev = (id: string, atMs: number, who: string, action: 'alias.set' | 'tag.add', target: { itemPath: string; itemKind: 'model' | 'dataset'; versionLabel?: string }, value: string) =>
+      eventLine({ id, at: new Date(atMs).toISOString(), atMs, who, machine: `${who}-pc-00000001`, action, target, value });
+    const churn = { itemPath: 'mlruns/models/churn-classifier', itemKind: 'model' as const };
+    const lines = [
+      ev('a-1', t0, 'ana', 'alias.set', { ...churn, versionLabel: '3' }, 'production'),
+      // 1,500 newer changes by someone else bury ana's (and the next) change under the newest 1,000
+      ...Array.from({ length: 1500 }, (_, i) => ev(`c-${String(i).padStart(4, '0')}`, t0 + 1000 + i, 'carol', 'tag.add', { itemPath: 'datasets/reviews', itemKind: 'dataset' }, `t${i}`)),
+      ev('b-1', t0 + 500, 'ben', 'alias.set', { ...churn, versionLabel: '1' }, 'production'),
+    ];
+    share.files.set(`${EVENTS_DIR}/team-00000001.jsonl`, { data: new TextEncoder().encode(lines.join('')), mtimeMs: 1 });
+    share.dirs.add('.modelshelf').add(EVENTS_DIR);
+    await syncAnnotations(ctx, ctx.sourceId);
+
+    const newest = await h['activity.list']({ limit: 1000 });
+    expect(newest.every((e) => e.who === 'carol')).toBe(true);
+    const moved = 'ben moved production from 3 to 1 of churn-classifier';
+    const set = 'ana set production on churn-classifier 3';
+    // ben's change is still told relative to ana's earlier one (the fold sees every event)
+    expect((await h['activity.list']({ who: 'BEN', limit: 1000 })).map((e) => e.summary)).toEqual([moved]);
+    expect((await h['activity.list']({ kind: 'alias', limit: 1000 })).map((e) => e.summary)).toEqual([moved, set]);
+    expect((await h['activity.list']({ itemId: itemId('churn-classifier'), limit: 1000 })).map((e) => e.summary)).toEqual([moved, set]);
+    expect((await h['activity.list']({ itemId: itemId('churn-classifier'), who: 'ana', kind: 'alias', limit: 1000 })).map((e) => e.summary)).toEqual([set]);
+    expect(await h['activity.list']({ itemId: itemId('churn-classifier'), kind: 'tag', limit: 1000 })).toEqual([]);
+    const reviews = await h['activity.list']({ itemId: itemId('reviews'), limit: 10 });
+    expect(reviews.map((e) => e.id)).toEqual(['c-1499', 'c-1498', 'c-1497', 'c-1496', 'c-1495', 'c-1494', 'c-1493', 'c-1492', 'c-1491', 'c-1490']);
+    expect(reviews[0]).toMatchObject({ itemName: 'reviews', itemId: itemId('reviews'), summary: 'carol tagged reviews "t1499"' });
+  });
+
+  it('activity re-reads the logs on the share only when asked, and an unreachable share keeps what was read', async () => {
+    const ctx = await newContext();
+    const { h } = api(ctx);
+    const peer = `${EVENTS_DIR}/ben-pc-00000004.jsonl`;
+    share.files.set(peer, { data: new TextEncoder().encode(benTagLine('ben-pc-00000004', 'ben4-1', Date.UTC(2026, 4, 3), 'nlp')), mtimeMs: 1 });
+    share.dirs.add('.modelshelf').add(EVENTS_DIR);
+    // not read yet: without refresh, the catalog's (empty) view of the logs
+    expect(await h['activity.list']({ limit: 10 })).toEqual([]);
+    expect((await h['activity.list']({ limit: 10, refresh: true })).map((e) => e.id)).toEqual(['ben4-1']);
+    expect(ctx.events.some((e) => e.event === 'library.changed')).toBe(true);
+    share.files.set(peer, {
+      data: new TextEncoder().encode(benTagLine('ben-pc-00000004', 'ben4-1', Date.UTC(2026, 4, 3), 'nlp') + benTagLine('ben-pc-00000004', 'ben4-2', Date.UTC(2026, 4, 4), 'text')),
+      mtimeMs: 2,
+    });
+    expect((await h['activity.list']({ limit: 10 })).map((e) => e.id)).toEqual(['ben4-1']);
+    // The NAS goes offline: refresh is best effort, the command still answers from the catalog.
+    const open = ctx.sources.open;
+    ctx.sources.open = async () => {
+      throw new EngineError('UNREACHABLE', 'The NAS does not answer.');
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect((await h['activity.list']({ limit: 10, refresh: true })).map((e) => e.id)).toEqual(['ben4-1']);
+      expect((await h['activity.list']({ itemId: api(ctx).itemId('reviews'), limit: 10, refresh: true })).map((e) => e.id)).toEqual(['ben4-1']);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^Team activity on Team NAS could not be re-read, showing what was read before: The NAS does not answer\.$/));
+    } finally {
+      warn.mockRestore();
+      ctx.sources.open = open;
+    }
+    expect((await h['activity.list']({ limit: 10, refresh: true })).map((e) => e.id)).toEqual(['ben4-2', 'ben4-1']);
   });
 
   it('a read-only share (or one Modelshelf cannot write) refuses every write with the reason, and stays browsable', async () => {

@@ -12,7 +12,7 @@ import type {
   LineageRelation,
   VersionAnnotation,
 } from '../../../../shared/contract';
-import type { Action, LinkValue, TeamEvent } from './events';
+import { ACTIONS, type Action, type LinkValue, type TeamEvent } from './events';
 import { type FoldedAnnotation, foldEvents } from './fold';
 
 /** lineage_edge rows written for team links start with this evidence text (and are replaced on each sync). */
@@ -152,11 +152,25 @@ export class AnnotationStore {
     return { events: e.n, annotations: a.n };
   }
 
-  /** Every event of a source, in fold order (copies in several files included once by the fold). */
-  events(sourceId: number): TeamEvent[] {
+  /**
+   * Every event of a source, in fold order (copies in several files included once by the fold);
+   * or only those on one item and/or of one kind.
+   */
+  events(sourceId: number, only: { item?: { kind: ItemKind; path: string }; kind?: AnnotationKind } = {}): TeamEvent[] {
+    const where = ['source_id = ?'];
+    const params: unknown[] = [sourceId];
+    if (only.item) {
+      where.push('item_kind = ? AND item_path = ?');
+      params.push(only.item.kind, only.item.path);
+    }
+    if (only.kind) {
+      const kind = only.kind;
+      where.push('action IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(ACTIONS.filter((a) => a.startsWith(`${kind}.`))));
+    }
     const rows = this.db
-      .prepare('SELECT * FROM annotation_event WHERE source_id = ? ORDER BY at_ms, event_id')
-      .all(sourceId) as EventRow[];
+      .prepare(`SELECT * FROM annotation_event WHERE ${where.join(' AND ')} ORDER BY at_ms, event_id`)
+      .all(...params) as EventRow[];
     return rows.map(toEvent);
   }
 
@@ -332,7 +346,13 @@ export class AnnotationStore {
     return out;
   }
 
-  /** The audit log, newest first, with each event said in words. */
+  /**
+   * The audit log, newest first, with each event said in words. The item and kind filters are
+   * applied in SQL, before folding: the fold keeps its state per item and per kind (an alias moves
+   * between versions of one item, a note is removed from its own item), so the events of one item
+   * or one kind alone give the same sentences. Who made a change is filtered after the fold: what
+   * ben's change did depends on what ana did before it.
+   */
   activity(filter: { sourceIds: number[]; item?: { sourceId: number; kind: ItemKind; path: string }; who?: string; kind?: AnnotationKind; limit: number }): ActivityEntry[] {
     const itemIds = this.db.prepare('SELECT id, name FROM item WHERE source_id = ? AND kind = ? AND path = ?');
     const out: ActivityEntry[] = [];
@@ -343,7 +363,8 @@ export class AnnotationStore {
         if (!names.has(key)) names.set(key, (itemIds.get(sourceId, kind, p) as { id: number; name: string } | undefined) ?? null);
         return names.get(key) ?? null;
       };
-      const events = this.events(sourceId);
+      if (filter.item && filter.item.sourceId !== sourceId) continue;
+      const events = this.events(sourceId, { item: filter.item, kind: filter.kind });
       const { summaries } = foldEvents(events, (t) => {
         const name = lookup(t.itemKind, t.itemPath)?.name ?? t.itemPath.slice(t.itemPath.lastIndexOf('/') + 1);
         return t.versionLabel === undefined ? name : `${name} ${t.versionLabel}`;
@@ -352,9 +373,7 @@ export class AnnotationStore {
       for (const e of events) {
         if (seen.has(e.id)) continue;
         seen.add(e.id);
-        if (filter.item && (e.target.itemKind !== filter.item.kind || e.target.itemPath !== filter.item.path || sourceId !== filter.item.sourceId)) continue;
         if (filter.who && e.who.toLowerCase() !== filter.who.toLowerCase()) continue;
-        if (filter.kind && !e.action.startsWith(`${filter.kind}.`)) continue;
         const item = lookup(e.target.itemKind, e.target.itemPath);
         out.push({
           id: e.id,
