@@ -13,6 +13,16 @@ export function splitRef(ref: string): { name: string; version: string | null } 
   return { name: ref.slice(0, at).trim(), version: ref.slice(at + 1).trim() || null };
 }
 
+/** The version `version` names by its label ("3", "v3", "latest"), if it does; not by alias or stage. */
+export function versionByLabel(item: ItemDetail, version: string): ItemDetail['versions'][number] | undefined {
+  const wanted = version.toLowerCase();
+  return (
+    (wanted === 'latest' ? item.versions[0] : undefined) ??
+    item.versions.find((x) => x.label.toLowerCase() === wanted) ??
+    item.versions.find((x) => x.label.toLowerCase() === `v${wanted}` || `v${x.label.toLowerCase()}` === wanted)
+  );
+}
+
 export function resolveRef(catalog: Catalog, ref: string, kind?: ItemKind): { item: ItemDetail; versionId: number | null; versionLabel: string | null } {
   const { name, version } = splitRef(ref);
   if (name === '') throw new EngineError('INVALID_INPUT', `"${ref}" is not a model: write it as name or name@version.`);
@@ -41,9 +51,7 @@ export function resolveRef(catalog: Catalog, ref: string, kind?: ItemKind): { it
   if (version === null) return { item, versionId: null, versionLabel: null };
   const wanted = version.toLowerCase();
   const v =
-    (wanted === 'latest' ? item.versions[0] : undefined) ??
-    item.versions.find((x) => x.label.toLowerCase() === wanted) ??
-    item.versions.find((x) => x.label.toLowerCase() === `v${wanted}` || `v${x.label.toLowerCase()}` === wanted) ??
+    versionByLabel(item, version) ??
     // The team's alias first: when MLflow's registry still says production is on 2 and the team
     // moved it to 1, "@production" is 1 (as for stages, where the team's wins in annotateItem).
     item.versions.find((x) => x.annotations?.some((a) => a.kind === 'alias' && a.origin === 'team' && a.value.toLowerCase() === wanted)) ??

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FileInspection } from '../../../shared/contract';
-import { resolveRef } from '../registry/model-ref';
+import { syncAnnotations } from '../registry/annotations/sync';
+import { resolveRef, splitRef, versionByLabel } from '../registry/model-ref';
 import type { EngineContext } from '../engine-context';
 import { EngineError } from '../errors';
 import type { FileSource } from '../nas/file-source';
@@ -15,6 +16,14 @@ const INSPECT_CAP = 64 * 1024 * 1024;
 export function inspectHandlers(ctx: EngineContext): Pick<Handlers, 'files.inspect' | 'library.resolve'> {
   return {
     'library.resolve': async ({ ref, kind }) => {
+      // name@production: an alias or stage the team may have moved since this catalog last read the
+      // share's logs (the CLI, which asks this, has no live updates). Read them again first, best
+      // effort: an unreachable share leaves the catalog's answer (the export would then say so).
+      const { name, version } = splitRef(ref);
+      if (version !== null) {
+        const { item } = resolveRef(ctx.catalog, name, kind);
+        if (!versionByLabel(item, version)) await syncAnnotations(ctx, item.sourceId).catch(() => {});
+      }
       const r = resolveRef(ctx.catalog, ref, kind);
       return { itemId: r.item.id, versionId: r.versionId, itemName: r.item.name, versionLabel: r.versionLabel };
     },
