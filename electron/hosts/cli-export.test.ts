@@ -104,7 +104,9 @@ describe('modelshelf export / alias / tag / note / link / activity', () => {
     await expect(run(['export', 'churn-classifier@9'], { to: root })).rejects.toThrow(/has no version, alias or stage "9". Versions: 3, 2, 1/);
     await expect(run(['export', 'churn-classifier@3'])).rejects.toThrow(/--to DIR/);
     await expect(run(['export', 'churn-classifier@3'], { to: root, layout: 'onnx' })).rejects.toThrow(/--layout is one of/);
-    await expect(run(['export', 'churn-classifier@3'], { to: path.join(root, 'out1') })).rejects.toThrow(/churn-classifier-3 already exists/);
+    await expect(run(['export', 'churn-classifier@3'], { to: path.join(root, 'out1') })).rejects.toThrow(
+      /^churn-classifier-3 already exists in .*out1\. Choose another folder\. To replace it, run the same command with --overwrite\.$/,
+    );
     await expect(run(['alias', 'churn-classifier', 'production'])).rejects.toThrow(/Say which version/);
   });
 

@@ -184,6 +184,7 @@ export const exportCommands: CliCommand[] = [
         if (live) process.stderr.write('\r\x1b[K');
         if (!r.ok) {
           if (r.error.code === 'CANCELLED') throw new Failure('Export cancelled. Run the same command again to continue where it stopped.');
+          if (r.error.replaceable) throw new Failure(`${r.error.message.replace(/,? or allow overwriting it\.$/, '.')} To replace it, run the same command with --overwrite.`);
           throw new Failure(r.error.message);
         }
         const result = r.value as ExportResult;
