@@ -142,6 +142,11 @@ describe('modelshelf export / alias / tag / note / link / activity', () => {
     const logs = await readdir(path.join(share, '.modelshelf', 'events'));
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/\.jsonl$/);
+    // A note is removed by its text (what people have at hand), or told which notes there are.
+    await expect(run(['note', 'churn-classifier@2', 'Approved'], { remove: true })).rejects.toThrow(/^No note on churn-classifier@2 says "Approved"\. Its notes: "Approved by Maria" \(id [^)]+\)\.$/);
+    expect((await run(['note', 'churn-classifier@2', 'Approved', 'by', 'Maria'], { remove: true })).out).toEqual(['Removed note from churn-classifier 2.']);
+    const after = ((await engine.call('library.get', { id: churn.id })) as { ok: true; value: ItemDetail }).value;
+    expect(after.versions.find((v) => v.label === '2')?.annotations?.filter((a) => a.kind === 'note')).toEqual([]);
   });
 
   it('link records where a model or version came from, named like alias/tag/note name models', async () => {

@@ -11,6 +11,7 @@ import {
   type ItemDetail,
   type ItemVersion,
   type LineageRelation,
+  type VersionAnnotation,
   LineageRelationSchema,
   type MethodOutput,
 } from '../../shared/contract';
@@ -33,6 +34,21 @@ function progressLine(p: ExportProgress): string {
   return `${p.phase} ${pct}% (${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}, ${formatBytes(p.rate)}/s${p.phase === 'copying' ? eta : ''}) ${p.currentFile}`;
 }
 
+/**
+ * `note --remove` takes the note's id (as `activity --json` shows it) or its text, which is what
+ * people have at hand: the one team note with exactly that text.
+ */
+function noteToRemove(annotations: VersionAnnotation[], typed: string, where: string): string {
+  const notes = annotations.filter((a) => a.kind === 'note' && a.origin === 'team' && a.id !== undefined);
+  if (notes.some((n) => n.id === typed)) return typed;
+  const same = notes.filter((n) => n.value.trim() === typed);
+  if (same.length === 1) return same[0]?.id as string;
+  if (same.length > 1) throw new Failure(`${same.length} notes on ${where} say "${typed}": remove one by its id (${same.map((n) => n.id).join(', ')}).`);
+  throw new Failure(
+    notes.length === 0 ? `${where} has no team notes.` : `No note on ${where} says "${typed}". Its notes: ${notes.map((n) => `"${n.value.length > 40 ? `${n.value.slice(0, 40)}…` : n.value}" (id ${n.id})`).join('; ')}.`,
+  );
+}
+
 function annotateCommand(kind: AnnotationKind, help: string, needsVersion: boolean): CliCommand {
   return {
     name: kind === 'alias' ? 'alias' : kind,
@@ -45,12 +61,13 @@ function annotateCommand(kind: AnnotationKind, help: string, needsVersion: boole
       if (kind !== 'note' && rest.length > 1 && kind !== 'stage') throw new UsageError(`${kind} takes one name (quote it if it has spaces).`);
       const { item, version } = await resolveRef(ctx, ref);
       if (needsVersion && !version) throw new UsageError(`Say which version: ${item.name}@<version>.`);
+      const remove = ctx.values.remove === true;
       const result = await ctx.call('annotations.set', {
         itemId: item.id,
         versionLabel: version?.label,
         kind,
-        value,
-        remove: ctx.values.remove === true,
+        value: kind === 'note' && remove ? noteToRemove(version ? (version.annotations ?? []) : (item.annotations ?? []), value, version ? `${item.name}@${version.label}` : item.name) : value,
+        remove,
       });
       if (ctx.json) ctx.printJson(result);
       else {
@@ -212,7 +229,7 @@ export const exportCommands: CliCommand[] = [
   ),
   annotateCommand('stage', '  stage <model>@<version> <stage> [--remove] [--json]\n                                Set the stage of a version (Staging, Production, Archived, …).', true),
   annotateCommand('tag', '  tag <model>[@<version>] <tag> [--remove] [--json]\n                                Tag a model or one version.', false),
-  annotateCommand('note', '  note <model>[@<version>] <text…> [--json]\n                                Add a note to a model or one version (remove one: --remove with its id).', false),
+  annotateCommand('note', '  note <model>[@<version>] <text…> [--json]\n                                Add a note to a model or one version (remove one: --remove with its text or id).', false),
   linkCommand,
   {
     name: 'activity',
