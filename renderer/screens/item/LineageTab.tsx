@@ -63,6 +63,9 @@ export function LineageTab({ item }: { item: ItemDetail }) {
           <span className="mono">dvc.lock</span> file.
         </p>
         <p className="muted">Nothing like that was found next to {item.name}. Links appear here on their own after the next index.</p>
+        <p data-testid="lineage-empty-next">
+          You can also write it down yourself: on the Overview tab, pick a version and fill in “Where it came from”.
+        </p>
       </section>
     );
   }

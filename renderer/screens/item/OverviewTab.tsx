@@ -1,8 +1,9 @@
 // The versions of an item (with their aliases and stages) and the chosen version: what it is in
-// plain words, whether it is safe to open, its model card, its files, and every detail read.
+// plain words, whether it is safe to open, its model card, its files, and every detail read. The
+// team's tags, notes and links on the model itself (not one version) show above the version's.
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ItemDetail, ItemVersion } from '../../../shared/contract';
+import type { ItemDetail, ItemVersion, VersionAnnotation } from '../../../shared/contract';
 import { formatBytes } from '../../../shared/format';
 import { callOptional, hasMethod } from '../../api/optional';
 import { ExportButton } from '../../components/ExportButton';
@@ -11,7 +12,7 @@ import { formatDate, formatWhen, plural } from '../../lib/format';
 import { metadataRows, safetyOf } from '../../lib/metadata';
 import { cardText, metadataWarnings, modelFacts, trainingSettings } from '../../lib/model-facts';
 import { useApi, useApp } from '../../state/hooks';
-import { annotationsOf, chipTitle, TeamPanel } from './TeamPanel';
+import { annotationsOf, chipTitle, linkText, NoteLine, TeamPanel } from './TeamPanel';
 
 // react-markdown loads with the first card shown.
 const ModelCard = lazy(() => import('../../components/ModelCard').then((m) => ({ default: m.ModelCard })));
@@ -61,8 +62,58 @@ export function OverviewTab({ item }: { item: ItemDetail }) {
           </ul>
         )}
       </section>
-      {version && <VersionPanel item={item} version={version} />}
+      {version ? (
+        <VersionPanel item={item} version={version} />
+      ) : (
+        modelNotesOf(item).length > 0 && (
+          <section className="panel version-panel">
+            <ModelNotes item={item} />
+          </section>
+        )
+      )}
     </div>
+  );
+}
+
+/** Tags, notes and links on the model itself (set without a version, e.g. `modelshelf tag churn x`). */
+function modelNotesOf(item: ItemDetail): VersionAnnotation[] {
+  return (item.annotations ?? []).filter((a) => a.kind === 'tag' || a.kind === 'note' || a.kind === 'link');
+}
+
+/** Read-only here: what the team said about the whole model or dataset, when it said anything. */
+function ModelNotes({ item }: { item: ItemDetail }) {
+  const all = modelNotesOf(item);
+  if (all.length === 0) return null;
+  const noun = item.kind === 'model' ? 'model' : 'dataset';
+  const chips = all.filter((a) => a.kind !== 'note');
+  const notes = all.filter((a) => a.kind === 'note');
+  return (
+    <section className="model-notes" aria-labelledby="model-notes-title" data-testid="model-notes">
+      <h3 id="model-notes-title">About the whole {noun}</h3>
+      <p className="help">What your team noted for every version of {item.name}, not just one.</p>
+      {chips.length > 0 && (
+        <div className="chips annotation-chips">
+          {chips.map((a) => (
+            <span
+              key={`${a.kind}:${a.origin}:${a.relation ?? ''}:${a.value}`}
+              className={`chip ${a.kind}${a.origin === 'mlflow' ? ' readonly' : ''}`}
+              data-testid="model-chip"
+              data-kind={a.kind}
+              title={chipTitle(a)}
+            >
+              {a.kind === 'link' ? linkText(a) : a.value}
+            </span>
+          ))}
+        </div>
+      )}
+      {notes.length > 0 && (
+        <ul className="notes" data-testid="model-note-list">
+          {notes.map((n) => (
+            <NoteLine key={n.id ?? n.value} note={n} />
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -144,6 +195,7 @@ function VersionPanel({ item, version }: { item: ItemDetail; version: ItemVersio
           <ExportButton version={version} itemName={item.name} />
         </div>
       </div>
+      <ModelNotes item={item} />
       <TeamPanel item={item} version={version} />
 
       <dl className="facts">

@@ -1,11 +1,12 @@
-// What the team says about a version: aliases (production, staging, custom), its stage, tags and
-// notes. Team annotations can be changed here (annotations.set, written to the share's event log);
+// What the team says about a version: aliases (production, staging, custom), its stage, tags,
+// notes and where it came from (links to other models and datasets on the same share, or to
+// something outside it). Team annotations can be changed here (annotations.set, written to the share's event log);
 // MLflow's own aliases and stages are shown read-only. A share that refuses writes turns the
 // buttons off for that source, saying why: from the start when the engine learnt it on connecting
 // (Source.writable), else once a write comes back ACCESS_DENIED.
-import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ItemDetail, ItemVersion, MethodInput, Source, VersionAnnotation } from '../../../shared/contract';
+import type { ItemDetail, ItemVersion, LibraryItem, LineageRelation, MethodInput, Source, VersionAnnotation } from '../../../shared/contract';
 import { formatDate, formatWhen } from '../../lib/format';
 import { useApi, useApp } from '../../state/hooks';
 
@@ -23,6 +24,97 @@ export function annotationsOf(version: ItemVersion): VersionAnnotation[] {
 function readOnlyReasonOf(source: Source | undefined): string | null {
   if (source?.writable !== false) return null;
   return source.readOnlyReason ?? `${source.name} is read-only for you: aliases, stages, tags and notes cannot be saved there. Everything stays browsable.`;
+}
+
+/** How a version (or model) relates to what it links to, as the form's sentence reads: "This version is trained on …". */
+export const RELATION_LABEL: Record<LineageRelation, string> = {
+  'derived-from': 'derived from',
+  'trained-on': 'trained on',
+  'fine-tuned-from': 'fine-tuned from',
+  'quantized-from': 'quantized (shrunk) from',
+  'adapter-of': 'an adapter for',
+  'merged-from': 'merged from',
+  'exported-as': 'exported as',
+  'produced-by': 'produced by',
+};
+/** Most common first; the select's order. */
+const RELATIONS = Object.keys(RELATION_LABEL) as LineageRelation[];
+
+const EXTERNAL = 'external:';
+
+/** A link's target as the engine keeps it ('model:<path>@<label>', 'dataset:…', 'external:<name>') in parts. */
+function linkTarget(value: string): { external: boolean; kind: string | null; path: string; name: string; label: string | null } {
+  if (value.startsWith(EXTERNAL)) {
+    const name = value.slice(EXTERNAL.length);
+    return { external: true, kind: null, path: name, name, label: null };
+  }
+  const m = /^(model|dataset):(.+)@([^@]*)$/.exec(value);
+  const path = m?.[2] ?? value;
+  return { external: false, kind: m?.[1] ?? null, path, name: path.slice(path.lastIndexOf('/') + 1) || path, label: m?.[3] ? m[3] : null };
+}
+
+/** A link in words: "trained on reviews 2", "fine-tuned from bert-base (outside this share)". */
+export function linkText(a: VersionAnnotation): string {
+  const t = linkTarget(a.value);
+  const what = `${t.name}${t.label ? ` ${t.label}` : ''}${t.external ? ' (outside this share)' : ''}`;
+  return a.relation ? `${RELATION_LABEL[a.relation]} ${what}` : what;
+}
+
+/** The value annotations.set takes for a kept link (to remove it): '<path>@<label>' or 'external:<name>'. */
+function linkInputValue(value: string): string {
+  const t = linkTarget(value);
+  return t.external || t.kind === null ? value : `${t.path}@${t.label ?? ''}`;
+}
+
+function linkTitle(a: VersionAnnotation): string {
+  const t = linkTarget(a.value);
+  const where = t.external ? 'Not on this share, known by name only.' : `A ${t.kind ?? 'model'} on this share, in ${t.path}.`;
+  return `${where} ${chipTitle(a)}`;
+}
+
+type LinkChoice =
+  | { kind: 'internal'; value: string; said: string }
+  | { kind: 'external'; value: string; said: string }
+  | { kind: 'ambiguous'; said: string };
+
+/**
+ * What the typed target means: a model or dataset of the share when its name (or path) is one of
+ * the candidates ("name@2" = its version 2), else something outside the share ("external:<text>").
+ */
+function linkChoice(text: string, candidates: LibraryItem[] | null, sourceName: string): LinkChoice | null {
+  const typed = text.trim();
+  if (!typed) return null;
+  if (typed.startsWith(EXTERNAL)) {
+    const name = typed.slice(EXTERNAL.length).trim();
+    return name ? { kind: 'external', value: `${EXTERNAL}${name}`, said: name } : null;
+  }
+  const at = typed.lastIndexOf('@');
+  const [base, label] = at > 0 ? [typed.slice(0, at).trim(), typed.slice(at + 1).trim()] : [typed, ''];
+  // Not looked up (the lookup failed): sent as typed, and the engine says if nothing has that name.
+  if (candidates === null) return { kind: 'internal', value: typed, said: typed };
+  const byPath = candidates.filter((c) => c.path === base);
+  const matches = byPath.length > 0 ? byPath : candidates.filter((c) => c.name.toLowerCase() === base.toLowerCase());
+  if (matches.length > 1) return { kind: 'ambiguous', said: base };
+  const hit = matches[0];
+  if (hit) {
+    const said = `${hit.name}${label ? ` version ${label}` : ''}, a ${hit.kind} on ${sourceName}`;
+    return { kind: 'internal', value: `${hit.path}@${label}`, said };
+  }
+  return { kind: 'external', value: `${EXTERNAL}${typed}`, said: typed };
+}
+
+/** A team note as the version and the model show it: the text, who and when. */
+export function NoteLine({ note, children }: { note: VersionAnnotation; children?: ReactNode }) {
+  return (
+    <li className="note" title={chipTitle(note)}>
+      <p>{note.value}</p>
+      <span className="muted">
+        {note.by ?? 'MLflow'}
+        {note.at ? ` · ${formatWhen(note.at)}` : ''}
+      </span>
+      {children}
+    </li>
+  );
 }
 
 export function chipTitle(a: VersionAnnotation): string {
@@ -56,6 +148,10 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
   const [alias, setAlias] = useState('');
   const [tag, setTag] = useState('');
   const [note, setNote] = useState('');
+  const [relation, setRelation] = useState<LineageRelation>('derived-from');
+  const [target, setTarget] = useState('');
+  // The share's models and datasets are looked up once someone starts choosing a target.
+  const [choosing, setChoosing] = useState(false);
   const ids = useId();
   const annotations = annotationsOf(version);
   // MLflow's aliases and stage show (greyed, read-only) in the versions list; here only the team's.
@@ -63,6 +159,28 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
   const stage = annotations.find((a) => a.kind === 'stage' && a.origin === 'team') ?? null;
   const tags = annotations.filter((a) => a.kind === 'tag');
   const notes = annotations.filter((a) => a.kind === 'note');
+  const links = annotations.filter((a) => a.kind === 'link');
+  const typed = target.trim();
+  const lookupFor = typed.startsWith(EXTERNAL) ? null : (typed.lastIndexOf('@') > 0 ? typed.slice(0, typed.lastIndexOf('@')) : typed).trim();
+  // What the share has by that name: items null when the lookup failed.
+  const [found, setFound] = useState<{ query: string; items: LibraryItem[] | null } | null>(null);
+  useEffect(() => {
+    if (!choosing || lookupFor === null) return;
+    let stale = false;
+    void api
+      .call('library.page', { sourceId: item.sourceId, ...(lookupFor ? { query: lookupFor } : {}), sort: 'name', limit: 50 })
+      .then((result) => {
+        if (!stale) setFound({ query: lookupFor, items: result.ok ? result.value.items.filter((c) => c.sourceId === item.sourceId) : null });
+      });
+    return () => {
+      stale = true;
+    };
+  }, [api, choosing, lookupFor, item.sourceId]);
+  const candidates = found?.items ?? [];
+  // Only an answer for what is typed now decides between this share and outside it.
+  const current = found !== null && found.query === lookupFor ? found : null;
+  const lookingUp = lookupFor !== null && typed !== '' && current === null;
+  const choice = linkChoice(target, current ? current.items : null, item.sourceName);
   const fromMlflow = item.versions.some((v) => annotationsOf(v).some((a) => a.origin === 'mlflow'));
   const disabled = busy !== null || blocked !== null;
   const why = blocked ? `Changes are turned off: ${blocked}` : undefined;
@@ -124,27 +242,39 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
     if (text && (await write('note', { versionLabel: version.label, kind: 'note', value: text }))) setNote('');
   }
 
-  function chip(a: VersionAnnotation, removeInput: Omit<MethodInput<'annotations.set'>, 'itemId'> | null, extra?: ReactNode) {
+  async function submitLink(event: FormEvent) {
+    event.preventDefault();
+    if (!choice || choice.kind === 'ambiguous' || lookingUp) return;
+    if (await write('link', { versionLabel: version.label, kind: 'link', value: choice.value, relation })) setTarget('');
+  }
+
+  function chip(
+    a: VersionAnnotation,
+    removeInput: Omit<MethodInput<'annotations.set'>, 'itemId'> | null,
+    extra?: ReactNode,
+    shown: string = a.value,
+    title: string = chipTitle(a),
+  ) {
     const mine = a.origin === 'team';
     return (
       <span
-        key={`${a.kind}:${a.origin}:${a.id ?? a.value}`}
+        key={`${a.kind}:${a.origin}:${a.relation ?? ''}:${a.id ?? a.value}`}
         className={`chip ${a.kind}${mine ? '' : ' readonly'}`}
         data-testid="annotation-chip"
         data-kind={a.kind}
         data-origin={a.origin}
-        title={chipTitle(a)}
+        title={title}
       >
-        {a.value}
+        {shown}
         {extra}
         {mine && removeInput && (
           <button
             type="button"
             className="chip-remove"
-            aria-label={`Take ${a.value} off`}
+            aria-label={`Take ${shown} off`}
             disabled={disabled}
             title={why}
-            onClick={() => void write(`remove:${a.kind}:${a.value}`, { ...removeInput, remove: true })}
+            onClick={() => void write(`remove:${a.kind}:${a.relation ?? ''}:${a.value}`, { ...removeInput, remove: true })}
           >
             ×
           </button>
@@ -252,16 +382,94 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
         </form>
       </div>
 
+      <h3 id={`${ids}-links`}>Where it came from</h3>
+      <div className="chips annotation-chips" data-testid="link-chips">
+        {links.map((a) =>
+          chip(
+            a,
+            a.relation ? { versionLabel: version.label, kind: 'link', value: linkInputValue(a.value), relation: a.relation } : null,
+            undefined,
+            linkText(a),
+            linkTitle(a),
+          ),
+        )}
+        {links.length === 0 && (
+          <span className="muted" data-testid="links-empty">
+            Not recorded yet. Say what this version was trained on or made from, so the team can trace it later (it shows on
+            the Lineage tab).
+          </span>
+        )}
+      </div>
+      <form className="link-form" aria-labelledby={`${ids}-links`} onSubmit={submitLink} data-testid="link-form">
+        <label htmlFor={`${ids}-relation`}>This version is</label>
+        <select
+          id={`${ids}-relation`}
+          className="input"
+          data-testid="link-relation"
+          value={relation}
+          disabled={blocked !== null}
+          title={why}
+          onChange={(e) => setRelation(e.target.value as LineageRelation)}
+        >
+          {RELATIONS.map((r) => (
+            <option key={r} value={r}>
+              {RELATION_LABEL[r]}
+            </option>
+          ))}
+        </select>
+        <label className="sr-only" htmlFor={`${ids}-target`}>
+          Link to
+        </label>
+        <input
+          id={`${ids}-target`}
+          className="input"
+          data-testid="link-target"
+          list={`${ids}-targets`}
+          autoComplete="off"
+          placeholder="Link to… (a model or dataset here, or any name)"
+          value={target}
+          onFocus={() => setChoosing(true)}
+          onChange={(e) => {
+            setChoosing(true);
+            setTarget(e.target.value);
+          }}
+          disabled={blocked !== null}
+          title={why}
+        />
+        <datalist id={`${ids}-targets`}>
+          {candidates.map((c) => (
+            <option key={c.id} value={candidates.filter((o) => o.name.toLowerCase() === c.name.toLowerCase()).length > 1 ? c.path : c.name}>
+              {`${c.kind === 'model' ? 'Model' : 'Dataset'} · ${c.path}`}
+            </option>
+          ))}
+        </datalist>
+        <button
+          type="submit"
+          className="button"
+          data-testid="link-save"
+          disabled={disabled || !choice || choice.kind === 'ambiguous' || lookingUp}
+          title={why}
+        >
+          {busy === 'link' ? 'Saving…' : 'Save link'}
+        </button>
+      </form>
+      <p className="help" data-testid="link-hint" aria-live="polite">
+        {!choice
+          ? `Pick a model or dataset on ${item.sourceName} (add @2 for its version 2), or type the name of something that is not on it, such as bert-base-uncased.`
+          : lookingUp
+            ? `Looking for “${typed}” on ${item.sourceName}…`
+            : choice.kind === 'ambiguous'
+              ? `Several things on ${item.sourceName} are called “${choice.said}”: pick one from the list.`
+              : choice.kind === 'external'
+                ? `“${choice.said}” is not on ${item.sourceName}: it is saved as something outside the share, by name.`
+                : `Links to ${choice.said}.`}
+      </p>
+
       <h3>Notes</h3>
       {notes.length > 0 && (
         <ul className="notes" data-testid="notes">
           {notes.map((n) => (
-            <li key={n.id ?? n.value} className="note" title={chipTitle(n)}>
-              <p>{n.value}</p>
-              <span className="muted">
-                {n.by ?? 'MLflow'}
-                {n.at ? ` · ${formatWhen(n.at)}` : ''}
-              </span>
+            <NoteLine key={n.id ?? n.value} note={n}>
               {n.origin === 'team' && n.id && (
                 <button
                   type="button"
@@ -273,7 +481,7 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
                   Delete note
                 </button>
               )}
-            </li>
+            </NoteLine>
           ))}
         </ul>
       )}
