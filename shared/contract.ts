@@ -303,6 +303,11 @@ export interface ActivityEntry {
   value: string;
   /** In words: "ana moved production from 5 to 3". */
   summary: string;
+  /**
+   * alias.set that moved the alias off another version: the version it was on just before ("5");
+   * absent otherwise (set for the first time, set again where it was, other actions, older engines).
+   */
+  previousVersionLabel?: string;
 }
 
 export interface AppInfo {

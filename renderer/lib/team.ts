@@ -42,6 +42,44 @@ export function activitySentence(entry: ActivityEntry): string {
   }
 }
 
+/** "v3" for a numbered version, else the label as it is ("v3", "2024-05-01"). */
+export function versionName(label: string): string {
+  return /^\d+$/.test(label) ? `v${label}` : label;
+}
+
+/** "Put production back on v3": undoing an alias move seen in the activity log. */
+export function rollbackLabel(entry: ActivityEntry): string {
+  return `Put ${entry.value} back on ${versionName(entry.previousVersionLabel ?? '')}`;
+}
+
+/**
+ * The alias moves in a newest-first log that can be undone in one step: ids of the alias.set
+ * entries that moved an alias off another version, on a model still in the catalog, and are the
+ * newest change of that alias (same source, model and name). Being the newest change is what says
+ * the alias is still where that entry put it — so putting it back on the version before does
+ * something. An older move is not offered: the alias has changed since, and undoing it would not
+ * mean what the sentence says. `entries` must hold every change newer than the ones it holds
+ * (the newest N entries of the whole log do; a list filtered by person does not).
+ */
+export function rollbackIds(entries: readonly ActivityEntry[]): Set<string> {
+  const seen = new Set<string>();
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.action !== 'alias.set' && e.action !== 'alias.remove') continue;
+    const key = `${e.sourceId}\u0000${e.itemKind}\u0000${e.itemPath}\u0000${e.value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (e.action === 'alias.set' && e.itemId !== null && e.previousVersionLabel && e.previousVersionLabel !== e.versionLabel) out.add(e.id);
+  }
+  return out;
+}
+
+/** Why team changes cannot be saved on a source, or null when they can (or it is not known yet). */
+export function readOnlyReason(source: Source | undefined): string | null {
+  if (source?.writable !== false) return null;
+  return source.readOnlyReason ?? `${source.name} is read-only for you: aliases, stages, tags and notes cannot be saved there. Everything stays browsable.`;
+}
+
 const clock = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', hour12: false });
 
 /** The health of a source in a few words: "Online", "Reconnecting… (next try in 20 s)", … */

@@ -1,11 +1,12 @@
 // The team's audit log: every alias, stage, tag, note and link someone set, newest first, in plain
 // sentences, narrowed by person, kind of change and model. The engine filters (the whole log, not
-// only the newest entries shown); Refresh also re-reads the logs on the shares.
+// only the newest entries shown); Refresh also re-reads the logs on the shares. The newest move of
+// an alias can be undone from here ("Put production back on v3"): one annotations.set, one event.
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { ActivityEntry, AnnotationKind, MethodInput } from '../../shared/contract';
 import { SkeletonRows } from '../components/Skeleton';
 import { formatDate, formatWhen } from '../lib/format';
-import { activitySentence } from '../lib/team';
+import { activitySentence, readOnlyReason, rollbackIds, rollbackLabel, versionName } from '../lib/team';
 import { useApi, useApp, useEngine } from '../state/hooks';
 
 const KIND_LABEL: Record<AnnotationKind, string> = {
@@ -51,6 +52,9 @@ export function ActivityView() {
   }, [query.data]);
 
   const entries = useMemo(() => newestFirst(everything.data ?? []), [everything.data]);
+  // Judged on the unfiltered list (the newest entries of the whole log): it holds every change newer
+  // than any entry in it, which a list filtered by person would not. Older entries are not offered.
+  const undoable = useMemo(() => rollbackIds(entries), [entries]);
   const shown = useMemo(() => newestFirst(query.data ?? (filter ? (kept ?? []) : [])), [query.data, filter, kept]);
   // The menus offer who and what is in the log (and keep what is chosen, even if older than the newest entries).
   const people = useMemo(() => [...new Set([...entries, ...shown].map((e) => e.who).concat(who ? [who] : []))].sort(), [entries, shown, who]);
@@ -199,6 +203,7 @@ export function ActivityView() {
                     {' — '}
                     {formatWhen(e.at)}
                   </span>
+                  {undoable.has(e.id) && <Rollback entry={e} />}
                 </li>
               ))}
             </ol>
@@ -206,5 +211,81 @@ export function ActivityView() {
         </>
       )}
     </div>
+  );
+}
+
+/**
+ * "Put production back on v3" on the newest move of an alias: asks first (everyone sees it), then
+ * sets the alias on the version it was on before — one annotations.set, so one event in the log —
+ * and reloads the list (bumping the epoch re-asks every engine query, this list's too).
+ */
+function Rollback({ entry }: { entry: ActivityEntry }) {
+  const api = useApi();
+  const blocked = useApp((s) => s.writeBlocks[entry.sourceId] ?? readOnlyReason(s.sources.find((src) => src.id === entry.sourceId)));
+  const blockWrites = useApp((s) => s.blockWrites);
+  const bumpEpoch = useApp((s) => s.bumpEpoch);
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const previous = entry.previousVersionLabel;
+  if (entry.itemId === null || !previous) return null;
+  const itemId = entry.itemId;
+  const label = rollbackLabel(entry);
+
+  async function confirm() {
+    if (busy || blocked || !previous) return;
+    setBusy(true);
+    setError(null);
+    const result = await api.call('annotations.set', { itemId, versionLabel: previous, kind: 'alias', value: entry.value });
+    setBusy(false);
+    if (!result.ok) {
+      setError(`Could not put ${entry.value} back on ${versionName(previous)}: ${result.error.message}`);
+      if (result.error.code === 'ACCESS_DENIED') blockWrites(entry.sourceId, result.error.message);
+      return;
+    }
+    setAsking(false);
+    bumpEpoch();
+  }
+
+  return (
+    <span className="activity-rollback">
+      {' '}
+      {asking ? (
+        <span data-testid="activity-rollback-confirm" aria-busy={busy}>
+          {`${label}? Everyone sees the change. `}
+          <button type="button" className="button primary" data-testid="activity-rollback-yes" disabled={busy || blocked !== null} onClick={() => void confirm()}>
+            {busy ? 'Putting it back…' : 'Yes'}
+          </button>{' '}
+          <button
+            type="button"
+            className="button ghost"
+            disabled={busy}
+            onClick={() => {
+              setAsking(false);
+              setError(null);
+            }}
+          >
+            Cancel
+          </button>
+        </span>
+      ) : (
+        <button
+          type="button"
+          className="button"
+          data-testid="activity-rollback"
+          disabled={blocked !== null}
+          title={blocked ? `Changes are turned off: ${blocked}` : `${entry.value} is on ${versionName(entry.versionLabel ?? '')} now`}
+          onClick={() => setAsking(true)}
+        >
+          {label}
+        </button>
+      )}
+      {error && (
+        <span className="error" role="alert" data-testid="activity-rollback-error">
+          {' '}
+          {error}
+        </span>
+      )}
+    </span>
   );
 }

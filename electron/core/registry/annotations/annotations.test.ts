@@ -154,7 +154,9 @@ describe('team annotations', () => {
       `${osUserName()} moved production from 3 to 1 of churn-classifier`,
       `${osUserName()} set production on churn-classifier 3`,
     ]);
-    expect(activity[0]).toMatchObject({ action: 'alias.set', itemName: 'churn-classifier', versionLabel: '1', value: 'production', machine });
+    expect(activity[0]).toMatchObject({ action: 'alias.set', itemName: 'churn-classifier', versionLabel: '1', value: 'production', machine, previousVersionLabel: '3' });
+    // the first set moved nothing: no previous version (and the field is absent, not undefined)
+    expect(Object.hasOwn(activity[1] ?? {}, 'previousVersionLabel')).toBe(false);
   });
 
   it('activity is filterable by item, person, kind and count', async () => {
@@ -192,6 +194,7 @@ describe('team annotations', () => {
     const set = 'ana set production on churn-classifier 3';
     // ben's change is still told relative to ana's earlier one (the fold sees every event)
     expect((await h['activity.list']({ who: 'BEN', limit: 1000 })).map((e) => e.summary)).toEqual([moved]);
+    expect((await h['activity.list']({ who: 'BEN', limit: 1000 }))[0]?.previousVersionLabel).toBe('3');
     expect((await h['activity.list']({ kind: 'alias', limit: 1000 })).map((e) => e.summary)).toEqual([moved, set]);
     expect((await h['activity.list']({ itemId: itemId('churn-classifier'), limit: 1000 })).map((e) => e.summary)).toEqual([moved, set]);
     expect((await h['activity.list']({ itemId: itemId('churn-classifier'), who: 'ana', kind: 'alias', limit: 1000 })).map((e) => e.summary)).toEqual([set]);
@@ -270,10 +273,12 @@ describe('team annotations', () => {
     await set({ versionLabel: '3', kind: 'link', value: 'external:xgboost-base', relation: 'fine-tuned-from' });
     const graph = new Insights(ctx.catalog.db).lineage(itemId('churn-classifier'));
     const edges = graph.edges.filter((e) => e.evidence.startsWith('team link'));
-    expect(edges.map((e) => [e.relation, graph.nodes.find((n) => n.id === e.to)?.label])).toEqual(
+    // Like every lineage edge: from the origin to what came of it (version 3).
+    const label = (id: string) => graph.nodes.find((n) => n.id === id)?.label;
+    expect(edges.map((e) => [label(e.from), e.relation, label(e.to)])).toEqual(
       expect.arrayContaining([
-        ['trained-on', 'reviews'],
-        ['fine-tuned-from', 'xgboost-base'],
+        ['reviews', 'trained-on', expect.stringMatching(/3$/)],
+        ['xgboost-base', 'fine-tuned-from', expect.stringMatching(/3$/)],
       ]),
     );
     await set({ versionLabel: '3', kind: 'link', value: 'reviews', relation: 'trained-on', remove: true });

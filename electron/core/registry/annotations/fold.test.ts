@@ -53,6 +53,19 @@ describe('foldEvents', () => {
     expect(summaries.get(events[2]?.id as string)).toBe('ana moved production from 5 to 3 of churn');
   });
 
+  it('remembers where a moved alias was just before (and only for moves)', () => {
+    const events = [
+      ev('alias.set', 'production', '5'),
+      ev('alias.set', 'staging', '5'),
+      ev('alias.set', 'production', '3'),
+      ev('alias.set', 'production', '3'),
+      ev('alias.remove', 'production', '3'),
+      ev('alias.set', 'production', '4'),
+    ];
+    const { previousVersions } = foldEvents(events);
+    expect([...previousVersions]).toEqual([[events[2]?.id, '5']]);
+  });
+
   it('a remove that does not match the current state changes nothing', () => {
     const events = [ev('alias.set', 'production', '2'), ev('alias.set', 'production', '3'), ev('alias.remove', 'production', '2')];
     expect(state(events)).toEqual(['alias:production@3']);

@@ -33,6 +33,8 @@ export interface FoldResult {
   annotations: FoldedAnnotation[];
   /** For each event (in fold order), what it did in words, given what came before it. */
   summaries: Map<string, string>;
+  /** For each alias.set that moved an alias off another version: the version it was on before. */
+  previousVersions: Map<string, string>;
 }
 
 /**
@@ -48,6 +50,7 @@ export function foldEvents(events: Iterable<TeamEvent>, describe: (t: Target) =>
   const notes = new Map<string, FoldedAnnotation>(); // note id → note
   const links = new Map<string, FoldedAnnotation>(); // target + relation + to
   const summaries = new Map<string, string>();
+  const previousVersions = new Map<string, string>();
 
   for (const e of orderEvents(events)) {
     const label = e.target.versionLabel ?? null;
@@ -60,6 +63,7 @@ export function foldEvents(events: Iterable<TeamEvent>, describe: (t: Target) =>
         const key = `${itemKey(e.target)}\u0000${value}`;
         const prev = aliases.get(key);
         aliases.set(key, { ...base, kind: 'alias', value });
+        if (prev?.versionLabel && prev.versionLabel !== label) previousVersions.set(e.id, prev.versionLabel);
         summary =
           prev && prev.versionLabel !== label
             ? `moved ${value} from ${prev.versionLabel} to ${label} of ${describe({ ...e.target, versionLabel: undefined })}`
@@ -126,7 +130,7 @@ export function foldEvents(events: Iterable<TeamEvent>, describe: (t: Target) =>
   const annotations = [...aliases.values(), ...stages.values(), ...tags.values(), ...notes.values(), ...links.values()].sort(
     (a, b) => a.atMs - b.atMs || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
   );
-  return { annotations, summaries };
+  return { annotations, summaries, previousVersions };
 }
 
 function defaultDescribe(t: Target): string {

@@ -209,12 +209,14 @@ export class AnnotationStore {
       'INSERT OR IGNORE INTO lineage_edge (source_id, from_ref, to_ref, relation, evidence, confidence) VALUES (?, ?, ?, ?, ?, 1)',
     );
     for (const l of links) {
-      const from = ref(l.item_kind, l.item_path, l.version_label);
-      const to = l.value.startsWith('external:') ? l.value : (() => {
+      // "churn 3 was trained on reviews" is written on churn 3; the edge goes as every lineage edge
+      // does, from the origin (reviews) to what came of it (churn 3).
+      const product = ref(l.item_kind, l.item_path, l.version_label);
+      const origin = l.value.startsWith('external:') ? l.value : (() => {
         const t = parseLinkRef(l.value);
         return t ? ref(t.itemKind, t.itemPath, t.versionLabel) : null;
       })();
-      if (from && to && l.relation) ins.run(sourceId, from, to, l.relation, `${TEAM_LINK_EVIDENCE} by ${l.by_user}`);
+      if (product && origin && l.relation) ins.run(sourceId, origin, product, l.relation, `${TEAM_LINK_EVIDENCE} by ${l.by_user}`);
     }
   }
 
@@ -365,7 +367,7 @@ export class AnnotationStore {
       };
       if (filter.item && filter.item.sourceId !== sourceId) continue;
       const events = this.events(sourceId, { item: filter.item, kind: filter.kind });
-      const { summaries } = foldEvents(events, (t) => {
+      const { summaries, previousVersions } = foldEvents(events, (t) => {
         const name = lookup(t.itemKind, t.itemPath)?.name ?? t.itemPath.slice(t.itemPath.lastIndexOf('/') + 1);
         return t.versionLabel === undefined ? name : `${name} ${t.versionLabel}`;
       });
@@ -375,6 +377,7 @@ export class AnnotationStore {
         seen.add(e.id);
         if (filter.who && e.who.toLowerCase() !== filter.who.toLowerCase()) continue;
         const item = lookup(e.target.itemKind, e.target.itemPath);
+        const previousVersionLabel = previousVersions.get(e.id);
         out.push({
           id: e.id,
           at: e.atMs,
@@ -389,6 +392,7 @@ export class AnnotationStore {
           versionLabel: e.target.versionLabel ?? null,
           value: typeof e.value === 'string' ? e.value : `${e.value.relation} ${e.value.to}`,
           summary: summaries.get(e.id) ?? `${e.who} ${e.action}`,
+          ...(previousVersionLabel !== undefined ? { previousVersionLabel } : {}),
         });
       }
     }
