@@ -111,7 +111,7 @@ describe('links from the team panel', () => {
     fireEvent.click(within(panel).getByRole('button', { name: 'Take fine-tuned from bert-base (outside this share) off' }));
     await waitFor(() => expect(api.callsTo('annotations.set')).toHaveLength(2));
     expect(api.callsTo('annotations.set')).toEqual([
-      { itemId: 1, versionLabel: '3', kind: 'link', value: 'datasets/reviews@', relation: 'trained-on', remove: true },
+      { itemId: 1, versionLabel: '3', kind: 'link', value: 'dataset:datasets/reviews@', relation: 'trained-on', remove: true },
       { itemId: 1, versionLabel: '3', kind: 'link', value: 'external:bert-base', relation: 'fine-tuned-from', remove: true },
     ]);
   });

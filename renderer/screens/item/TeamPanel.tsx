@@ -60,12 +60,6 @@ export function linkText(a: VersionAnnotation): string {
   return a.relation ? `${RELATION_LABEL[a.relation]} ${what}` : what;
 }
 
-/** The value annotations.set takes for a kept link (to remove it): '<path>@<label>' or 'external:<name>'. */
-function linkInputValue(value: string): string {
-  const t = linkTarget(value);
-  return t.external || t.kind === null ? value : `${t.path}@${t.label ?? ''}`;
-}
-
 function linkTitle(a: VersionAnnotation): string {
   const t = linkTarget(a.value);
   const where = t.external ? 'Not on this share, known by name only.' : `A ${t.kind ?? 'model'} on this share, in ${t.path}.`;
@@ -387,7 +381,7 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
         {links.map((a) =>
           chip(
             a,
-            a.relation ? { versionLabel: version.label, kind: 'link', value: linkInputValue(a.value), relation: a.relation } : null,
+            a.relation ? { versionLabel: version.label, kind: 'link', value: a.value, relation: a.relation } : null,
             undefined,
             linkText(a),
             linkTitle(a),

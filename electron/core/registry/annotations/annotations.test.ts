@@ -284,6 +284,16 @@ describe('team annotations', () => {
     await set({ versionLabel: '3', kind: 'link', value: 'reviews', relation: 'trained-on', remove: true });
     const after = new Insights(ctx.catalog.db).lineage(itemId('churn-classifier'));
     expect(after.edges.filter((e) => e.evidence.startsWith('team link')).map((e) => e.relation)).toEqual(['fine-tuned-from']);
+    // A link to something that has left the share since is removed by the value it is kept under.
+    await set({ versionLabel: '3', kind: 'link', value: 'reviews', relation: 'trained-on' });
+    const { generation } = ctx.catalog.beginScan(ctx.sourceId);
+    ctx.catalog.replaceItems(ctx.sourceId, generation, [ITEMS[0] as (typeof ITEMS)[0]]);
+    expect(ctx.catalog.listLibrary({}).map((i) => i.name)).toEqual(['churn-classifier']);
+    await expect(set({ versionLabel: '3', kind: 'link', value: 'reviews', relation: 'trained-on', remove: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const kept = (await api(ctx).get()).versions.find((v) => v.label === '3')?.annotations?.find((a) => a.kind === 'link' && a.relation === 'trained-on');
+    expect(kept?.value).toBe('dataset:datasets/reviews@');
+    await set({ versionLabel: '3', kind: 'link', value: kept?.value as string, relation: 'trained-on', remove: true });
+    expect((await api(ctx).get()).versions.find((v) => v.label === '3')?.annotations?.filter((a) => a.kind === 'link').map((a) => a.relation)).toEqual(['fine-tuned-from']);
   });
 
   it('two desktops writing at once to the same model lose nothing and converge', async () => {

@@ -8,7 +8,7 @@ import { EngineError } from '../../errors';
 import type { FileSource } from '../../nas/file-source';
 import { type Action, type LinkValue, parseLog, type TeamEvent } from './events';
 import { appendToOwnLog, canWrite, type LogFile, listLogs, logPath, machineId, osUserName, readWhole, withWriteLock } from './log';
-import { AnnotationStore, type KnownLog, linkRef } from './store';
+import { AnnotationStore, type KnownLog, linkRef, parseLinkRef } from './store';
 
 export interface SyncSummary {
   sourceId: number;
@@ -243,7 +243,11 @@ export async function writeAnnotation(ctx: Pick<EngineContext, 'catalog' | 'sour
 
   let value: string | LinkValue;
   if (input.kind === 'link') {
-    value = { relation: input.relation ?? 'derived-from', to: resolveLinkTarget(ctx, item.source_id, input.value.trim()) };
+    // Removing takes the link as it is kept too ("dataset:<path>@<label>", as annotations.list
+    // shows it), without looking it up: what it points to may have left the share since.
+    const kept = input.remove ? parseLinkRef(input.value.trim()) : null;
+    const to = kept ? linkRef(kept.itemKind, kept.itemPath, kept.versionLabel) : resolveLinkTarget(ctx, item.source_id, input.value.trim());
+    value = { relation: input.relation ?? 'derived-from', to };
   } else if (input.kind === 'note' && input.remove) {
     value = input.value.trim();
   } else {
