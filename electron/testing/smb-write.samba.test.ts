@@ -110,6 +110,20 @@ describe('writes on a default Samba', () => {
     await expect(share.rename('missing.txt', 'x.txt', { replace: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  test('rename over a file this client is still reading waits for the read to let go, instead of being refused', async () => {
+    await share.writeFile('busy.txt', Buffer.alloc(3 * 1024 * 1024, 1), { overwrite: true });
+    await share.writeFile('busy.new', Buffer.from('new'), { overwrite: true });
+    // A read in progress holds the file open (as live updates reading a team log do).
+    const reading = share.stream('busy.txt', { chunkSize: 1024 * 1024, parallel: 1 })[Symbol.asyncIterator]();
+    expect((await reading.next()).done).toBe(false);
+    const t0 = performance.now();
+    const renamed = share.rename('busy.new', 'busy.txt', { replace: true });
+    setTimeout(() => void reading.return(undefined), 300);
+    await renamed;
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(await readFile(join(models, 'busy.txt'), 'utf8')).toBe('new');
+  });
+
   // Samba 4.17 under load has once (1 run in many) answered a concurrent open with NOT_FOUND while
   // the name was being swapped; the annotation sync retries that (registry/annotations/sync.ts).
   // What must never happen is a reader seeing part of a version.

@@ -233,6 +233,9 @@ interface OpenFile {
   dead: boolean;
   idle?: NodeJS.Timeout;
   closing?: Promise<void>;
+  /** Resolves once the handle is closed on the NAS (or its connection is gone). */
+  closed: Promise<void>;
+  markClosed: () => void;
   leaseKey?: string;
   /** The cache slot it was opened for. */
   slot?: Slot;
@@ -247,6 +250,8 @@ interface Slot {
 
 const OPLOCK_LEVEL_LEASE = 0xff;
 const MAX_CACHED_HANDLES = 64;
+/** How long a rename, delete or overwrite waits for this client's reads of the file to finish. */
+const IN_USE_WAIT_MS = 2000;
 /** Bulk reads (stream, large read()): 4 MiB × 4 in flight = a 16 MiB window. */
 const BULK_CHUNK = 4 * 1024 * 1024;
 const DEFAULT_STREAM_PARALLEL = 4;
@@ -992,6 +997,10 @@ class Share implements SmbShare {
       if (cr.status !== Status.SUCCESS) throw this.fail(cr, path, 'read');
       const c = parseCreateResponse(cr);
       const granted = lease ? parseLease(parseCreateContexts(cr)) : undefined;
+      let markClosed = () => {};
+      const closed = new Promise<void>((resolve) => {
+        markClosed = resolve;
+      });
       const of: OpenFile = {
         key,
         t,
@@ -1002,6 +1011,8 @@ class Share implements SmbShare {
         openedAt: performance.now(),
         dead: false,
         slot: mine,
+        closed,
+        markClosed,
       };
       if (granted && granted.state & LeaseState.READ) {
         of.leaseKey = granted.key.toString('hex');
@@ -1047,10 +1058,13 @@ class Share implements SmbShare {
     if (of.slot && this.handles.get(of.key) === of.slot) this.handles.delete(of.key);
     if (of.leaseKey) this.client.leases.delete(of.leaseKey);
     if (of.refs > 0 || of.closing) return of.closing ?? Promise.resolve();
-    if (of.t.closed) return Promise.resolve();
+    if (of.t.closed) {
+      of.markClosed();
+      return Promise.resolve();
+    }
     of.closing = of.t.request({ command: Command.CLOSE, treeId: of.treeId, body: closeRequest(of.fileId) }).then(
-      () => {},
-      () => {},
+      () => of.markClosed(),
+      () => of.markClosed(),
     );
     return of.closing;
   }
@@ -1066,9 +1080,11 @@ class Share implements SmbShare {
 
   /**
    * Forgets cached handles of `path` and everything under it (it changed, or is about to); waits
-   * for the ones not in use to be closed.
+   * for the idle ones to be closed, and up to `inUseWaitMs` for the ones a read is using (they
+   * close when it releases them). A rename or delete needs them closed: while this client holds
+   * the file open (its live updates reading a log, say), the NAS refuses to replace it.
    */
-  invalidate(path: string): Promise<void> {
+  invalidate(path: string, inUseWaitMs = 0): Promise<void> {
     const key = toWirePath(path);
     const closing: Promise<void>[] = [];
     for (const [k, slot] of [...this.handles]) {
@@ -1078,12 +1094,14 @@ class Share implements SmbShare {
         slot.entry.dead = true;
         closing.push(this.closeOpen(slot.entry));
       } else {
-        slot.ready.then(
+        const inUse = slot.ready.then(
           (of) => {
             of.dead = true;
+            return of.closed;
           },
           () => {},
         );
+        if (inUseWaitMs > 0) closing.push(Promise.race([inUse, new Promise<void>((resolve) => setTimeout(resolve, inUseWaitMs).unref())]));
       }
     }
     return Promise.all(closing).then(() => {});
@@ -1103,7 +1121,7 @@ class Share implements SmbShare {
   async writeFile(path: string, data: Uint8Array, opts: { overwrite: boolean }): Promise<void> {
     this.check();
     if (toWirePath(path) === '') throw new EngineError('INVALID_INPUT', 'Cannot write to the root of a share.');
-    await this.invalidate(path);
+    await this.invalidate(path, IN_USE_WAIT_MS);
     await this.run({ idempotent: false, op: 'write', path }, (t, treeId) => this.writeOn(t, treeId, path, data, opts.overwrite));
   }
 
@@ -1220,8 +1238,8 @@ class Share implements SmbShare {
     this.check();
     const target = toWirePath(to);
     if (toWirePath(from) === '' || target === '') throw new EngineError('INVALID_INPUT', 'Cannot rename the root of a share.');
-    // Our own cached handles would make the NAS refuse (or wait for) the rename.
-    await Promise.all([this.invalidate(from), this.invalidate(to)]);
+    // Our own open handles would make the NAS refuse (or wait for) the rename.
+    await Promise.all([this.invalidate(from, IN_USE_WAIT_MS), this.invalidate(to, IN_USE_WAIT_MS)]);
     await this.run({ idempotent: false, op: 'rename', path: from }, async (t, treeId) => {
       const [cr, si] = await t.send([
         { command: Command.CREATE, treeId, body: createRequest({ name: toWirePath(from), desiredAccess: DELETE_ACCESS, createOptions: 0 }) },
@@ -1247,7 +1265,7 @@ class Share implements SmbShare {
   async remove(path: string): Promise<void> {
     this.check();
     if (toWirePath(path) === '') throw new EngineError('INVALID_INPUT', 'Cannot delete the root of a share.');
-    await this.invalidate(path);
+    await this.invalidate(path, IN_USE_WAIT_MS);
     await this.run({ idempotent: false, op: 'delete', path }, (t, treeId) => this.removeOn(t, treeId, path));
   }
 

@@ -254,6 +254,33 @@ describe('team annotations', () => {
     }
   });
 
+  it('a log held open elsewhere for a moment is replaced once it is let go; one that stays open is an IO error, not "read-only"', async () => {
+    const ctx = await newContext();
+    const { set, get } = api(ctx);
+    await set({ versionLabel: '2', kind: 'alias', value: 'production' });
+    const rename = share.rename?.bind(share) as NonNullable<typeof share.rename>;
+    let refusals = 2;
+    share.rename = async (from, to, opts) => {
+      if (refusals-- > 0) throw new EngineError('ACCESS_DENIED', `The account ana may not rename "${from}".`);
+      return rename(from, to, opts);
+    };
+    await set({ versionLabel: '1', kind: 'alias', value: 'production' });
+    expect((await get()).versions.find((v) => v.label === '1')?.aliases).toContain('production');
+    share.rename = async (from) => {
+      throw new EngineError('ACCESS_DENIED', `The account ana may not rename "${from}".`);
+    };
+    try {
+      // (after 0.1 + 0.3 + 1 + 2 s of trying again)
+      const err = await set({ versionLabel: '3', kind: 'tag', value: 'x' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'IO', message: expect.stringMatching(/stayed open in another program, so the change was not saved\. Try again in a moment\.$/) });
+    } finally {
+      share.rename = rename;
+    }
+    // Nothing half-done: no temp file left, and the refused change is not in the registry.
+    expect([...share.files.keys()].filter((k) => k.includes('.tmp-'))).toEqual([]);
+    expect((await get()).versions.find((v) => v.label === '3')?.annotations?.filter((a) => a.kind === 'tag')).toEqual([]);
+  });
+
   it('checks what people type', async () => {
     const ctx = await newContext();
     const { set } = api(ctx);

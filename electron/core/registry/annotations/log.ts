@@ -189,9 +189,36 @@ export async function appendToOwnLog(source: Writer, machine: string, events: Te
   const temp = logPath(`${machine}${LOG_SUFFIX}.tmp-${randomBytes(4).toString('hex')}`);
   await source.writeFile(temp, next, { overwrite: false });
   try {
-    await source.rename(temp, file, { replace: true });
+    await swapIn(source, temp, file);
   } catch (err) {
     await source.remove?.(temp).catch(() => {});
     throw err;
+  }
+}
+
+/** Waits between attempts to replace the log while something holds it open. */
+const SWAP_RETRY_MS = [100, 300, 1000, 2000];
+
+/**
+ * Renames the temp file over the log. The temp file was just written, so the share takes writes: a
+ * refusal here (ACCESS_DENIED, or a sharing violation) means the log is open right now — another
+ * program on a colleague's computer reading it without a lease, or a backup or antivirus scan on
+ * the NAS — and replacing an open file is refused. Tried again a few times, then said as it is
+ * (IO: not "the share is read-only", which would turn the team's writes off for nothing).
+ */
+async function swapIn(source: Writer, temp: string, file: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await source.rename(temp, file, { replace: true });
+      return;
+    } catch (err) {
+      const held = err instanceof EngineError && (err.code === 'ACCESS_DENIED' || err.code === 'CONFLICT');
+      const wait = SWAP_RETRY_MS[attempt];
+      if (!held) throw err;
+      if (wait === undefined) {
+        throw new EngineError('IO', `The team's log on the share (${file}) stayed open in another program, so the change was not saved. Try again in a moment.`, { cause: err });
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 }
