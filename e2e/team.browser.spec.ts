@@ -1,7 +1,8 @@
 // The team loop, in real Chromium against the real engine and a real Samba share: connect the NAS
 // step by step (typing its address, since discovery on loopback finds nothing), pick the share, get
-// the password wrong then right, index, mark a version production, see it in Activity, then forget
-// the share so the app is left as this spec found it.
+// the password wrong then right, index, mark a version production, see it in Activity, move it,
+// link a version to where it came from, put production back from Activity, then forget the share
+// so the app is left as this spec found it.
 import { expect, type Page, test } from '@playwright/test';
 
 const appUrl = () => process.env.E2E_APP_URL as string;
@@ -96,4 +97,34 @@ test('connect a NAS step by step, mark production, and see it in Activity', asyn
   await expect(entry).toContainText(/(set|moved) production (on|to) churn-classifier 2/);
   await expect(entry).toContainText(/just now|minute/);
   await shot(page, '6-activity');
+
+  // Move production to version 1, and write down by hand where version 1 came from.
+  await page.getByTestId('nav-models').click();
+  await rows.filter({ hasText: 'churn-classifier' }).click();
+  const v1 = page.getByTestId('version-item').filter({ has: page.locator('.version-label', { hasText: /^1$/ }) });
+  await v1.click();
+  await expect(v1).toHaveAttribute('aria-pressed', 'true');
+  // (the panel is version 1's once its button offers to take production there)
+  await expect(panel.getByTestId('set-alias-production')).toHaveText(/production to 1$/);
+  await panel.getByTestId('set-alias-production').click();
+  await expect(v1).toContainText('production');
+  await panel.getByTestId('link-relation').selectOption('fine-tuned-from');
+  await panel.getByTestId('link-target').fill('external:bert-base-uncased');
+  await panel.getByTestId('link-save').click();
+  await expect(panel.getByTestId('link-chips')).toContainText('fine-tuned from bert-base-uncased');
+  await page.getByTestId('tab-lineage').click();
+  await expect(page.getByTestId('lineage-node').filter({ hasText: 'bert-base-uncased' })).toBeVisible();
+  await shot(page, '7-link');
+
+  // Activity puts production back on 2 in one confirmed action, and says so.
+  await page.getByTestId('nav-activity').click();
+  const back = page.getByTestId('activity-rollback');
+  await expect(back).toHaveCount(1);
+  await expect(back).toContainText(/production back on .*2/);
+  await back.click();
+  await page.getByTestId('activity-rollback-yes').click();
+  const newest = page.getByTestId('activity-entry').first();
+  await expect(newest).toContainText(/moved production to churn-classifier 2/);
+  await expect(newest.getByTestId('activity-rollback')).toContainText(/production back on v?1$/);
+  await shot(page, '8-put-back');
 });
