@@ -246,8 +246,10 @@ export class WorkerSha256 extends Pending implements Sha256Stream {
     if (data.length === 0) return;
     if (this.pool?.owns(data)) await this.send({ op: 'u', off: data.byteOffset, len: data.length }, data.length);
     else {
-      // A copy of exactly these bytes, moved (not cloned again) to the worker.
-      const copy = data.slice();
+      // A copy of exactly these bytes, moved (not cloned again) to the worker. (Not data.slice():
+      // on a Buffer, as the SMB stream yields, that is a view, and moving its memory would empty
+      // the caller's chunk.)
+      const copy = new Uint8Array(data);
       await this.send({ op: 'b', bytes: copy }, data.length, [copy.buffer as ArrayBuffer]);
     }
   }

@@ -123,7 +123,8 @@ export function memorySource(initial: Record<string, Uint8Array | string> = {}, 
         if (source.beforeRead) await source.beforeRead(n, at, len);
         count();
         if (counters.bytesRead + len > failAfter) throw failError;
-        const buf = o.buffer ? o.buffer(len).subarray(0, len) : new Uint8Array(len);
+        // A Buffer when the caller gives none, as the SMB stream yields (its slice() is a view).
+        const buf = o.buffer ? o.buffer(len).subarray(0, len) : Buffer.allocUnsafe(len);
         buf.set(f.data.subarray(at, at + len));
         counters.bytesRead += len;
         at += len;
