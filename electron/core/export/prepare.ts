@@ -56,7 +56,9 @@ export function prepareExport(
 
   const mine = new Set([`item:${item.id}`, `version:${version.id}`]);
   const label = (ref: string) => graph.nodes.find((n) => n.id === ref)?.label ?? ref.replace(/^external:/, '');
-  const outgoing = graph.edges.filter((e) => mine.has(e.from) && !mine.has(e.to) && !(e.from === `item:${item.id}` && e.to.startsWith('version:')));
+  // Lineage edges go from an origin to what came of it: the card lists what this version (or its
+  // model) came from — the team's links and what the files on the share say.
+  const origins = graph.edges.filter((e) => mine.has(e.to) && !mine.has(e.from) && !(e.to === `item:${item.id}` && e.from.startsWith('version:')));
   const notes = [...(item.annotations ?? []), ...(version.annotations ?? [])].filter((a) => a.kind === 'note');
   const original = plan.copies.find((c) => /(^|\/)README\.source\.md$/.test(c.dest) && /(^|\/)README\.md$/i.test(c.src));
 
@@ -75,9 +77,9 @@ export function prepareExport(
     stage: version.stage,
     tags: item.tags ?? [],
     notes: notes.map((n) => ({ text: n.value, by: n.by, at: n.at })),
-    baseModels: outgoing.filter((e) => PARENT_RELATIONS.has(e.relation)).map((e) => label(e.to)),
-    datasets: outgoing.filter((e) => e.relation === 'trained-on').map((e) => label(e.to)),
-    lineage: outgoing.map((e) => ({ relation: e.relation, label: label(e.to) })),
+    baseModels: origins.filter((e) => PARENT_RELATIONS.has(e.relation)).map((e) => label(e.from)),
+    datasets: origins.filter((e) => e.relation === 'trained-on').map((e) => label(e.from)),
+    lineage: origins.map((e) => ({ relation: e.relation, label: label(e.from) })),
     metrics: runs.flatMap((r) => Object.entries(r.finals).map(([key, final]) => ({ key, final, run: r.name }))),
     originalCard: original?.dest ?? null,
     exportedAt: now,
