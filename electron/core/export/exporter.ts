@@ -35,6 +35,7 @@ import {
   hashLocalFile,
   openForWrite,
   removeAllBut,
+  sameFileKey,
   takeLock,
   writeFileAtomic,
 } from './local-fs';
@@ -206,7 +207,8 @@ export async function verifyBundle(dir: string): Promise<{ files: number; proble
     const got = await hashLocalFile(path.join(dir, ...rel.split('/'))).catch(() => null);
     if (got !== want) problems.push(got === null ? `${rel}: missing` : `${rel}: sha256 differs`);
   }
-  for (const rel of await filesUnder(dir)) if (rel !== MANIFEST_NAME && !manifest.has(rel)) problems.push(`${rel}: not in the manifest`);
+  const listed = new Set([...manifest.keys(), MANIFEST_NAME].map(sameFileKey));
+  for (const rel of await filesUnder(dir)) if (!listed.has(sameFileKey(rel))) problems.push(`${rel}: not in the manifest`);
   return { files: manifest.size, problems };
 }
 

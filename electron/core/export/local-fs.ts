@@ -29,17 +29,29 @@ export async function filesUnder(dir: string, rel = ''): Promise<string[]> {
 }
 
 /**
- * Deletes everything under `dir` but the files in `keep` ('/'-separated relative paths), and the
- * folders left empty: what an interrupted run left behind (a file the share no longer has, a
- * `.partial`, an atomic write's temp file) must not ship in a bundle whose manifest does not list it.
+ * A relative path as a disk may hand it back: macOS lists names decomposed (NFD) where the share
+ * gave them composed, and a case-insensitive disk may differ in case. Equal keys = the same file.
  */
-export async function removeAllBut(dir: string, keep: ReadonlySet<string>, rel = ''): Promise<boolean> {
+export function sameFileKey(rel: string): string {
+  return rel.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Deletes everything under `dir` but the files in `keep` ('/'-separated relative paths, compared
+ * by sameFileKey), and the folders left empty: what an interrupted run left behind (a file the
+ * share no longer has, a `.partial`, an atomic write's temp file) must not ship in a bundle whose
+ * manifest does not list it.
+ */
+export async function removeAllBut(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  await removeUnder(dir, new Set([...keep].map(sameFileKey)), '');
+}
+
+async function removeUnder(dir: string, keep: ReadonlySet<string>, rel: string): Promise<boolean> {
   let kept = false;
   for (const d of await readdir(rel ? path.join(dir, ...rel.split('/')) : dir, { withFileTypes: true })) {
     const r = rel ? `${rel}/${d.name}` : d.name;
-    const abs = path.join(dir, ...r.split('/'));
-    if (d.isDirectory() ? await removeAllBut(dir, keep, r) : keep.has(r)) kept = true;
-    else await rm(abs, { recursive: true, force: true });
+    if (d.isDirectory() ? await removeUnder(dir, keep, r) : keep.has(sameFileKey(r))) kept = true;
+    else await rm(path.join(dir, ...r.split('/')), { recursive: true, force: true });
   }
   return kept;
 }
