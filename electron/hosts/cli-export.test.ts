@@ -142,7 +142,10 @@ describe('modelshelf export / alias / tag / note / link / activity', () => {
     const logs = await readdir(path.join(share, '.modelshelf', 'events'));
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/\.jsonl$/);
-    // A note is removed by its text (what people have at hand), or told which notes there are.
+    // A note is removed by its id (from activity --json) wherever on the model it is, or by its text.
+    await run(['note', 'churn-classifier@2', 'Second', 'thought']);
+    const second = ((await run(['activity'], { kind: 'note', json: true })).json as ActivityEntry[]).find((e) => e.summary.includes('Second thought'))?.id as string;
+    expect((await run(['note', 'churn-classifier', second], { remove: true })).out).toEqual(['Removed note from churn-classifier.']);
     await expect(run(['note', 'churn-classifier@2', 'Approved'], { remove: true })).rejects.toThrow(/^No note on churn-classifier@2 says "Approved"\. Its notes: "Approved by Maria" \(id [^)]+\)\.$/);
     expect((await run(['note', 'churn-classifier@2', 'Approved', 'by', 'Maria'], { remove: true })).out).toEqual(['Removed note from churn-classifier 2.']);
     const after = ((await engine.call('library.get', { id: churn.id })) as { ok: true; value: ItemDetail }).value;
@@ -181,6 +184,10 @@ describe('modelshelf export / alias / tag / note / link / activity', () => {
     expect(item.versions.find((v) => v.label === '2')?.annotations?.filter((a) => a.kind === 'link')).toEqual([
       expect.objectContaining({ value: 'model:mlruns/models/churn-classifier@3', relation: 'derived-from' }),
     ]);
+    // removing a link that is not there says so, and writes nothing
+    await expect(run(['link', 'churn-classifier@2', 'customer-reviews'], { remove: true })).rejects.toThrow(
+      /^churn-classifier@2 has no link to customer-reviews\. Its links: derived-from model:mlruns\/models\/churn-classifier@3\.$/,
+    );
     const activity = await run(['activity'], { kind: 'link', json: true });
     expect((activity.json as ActivityEntry[]).map((e) => e.action)).toEqual(['link.remove', 'link.add', 'link.add', 'link.add']);
   });

@@ -38,9 +38,10 @@ function progressLine(p: ExportProgress): string {
  * `note --remove` takes the note's id (as `activity --json` shows it) or its text, which is what
  * people have at hand: the one team note with exactly that text.
  */
-function noteToRemove(annotations: VersionAnnotation[], typed: string, where: string): string {
+function noteToRemove(annotations: VersionAnnotation[], typed: string, where: string, anyId: ReadonlySet<string>): string {
+  // An id removes its note wherever on the model it is (the engine's fold does not mind where).
+  if (anyId.has(typed)) return typed;
   const notes = annotations.filter((a) => a.kind === 'note' && a.origin === 'team' && a.id !== undefined);
-  if (notes.some((n) => n.id === typed)) return typed;
   const same = notes.filter((n) => n.value.trim() === typed);
   if (same.length === 1) return same[0]?.id as string;
   if (same.length > 1) throw new Failure(`${same.length} notes on ${where} say "${typed}": remove one by its id (${same.map((n) => n.id).join(', ')}).`);
@@ -66,7 +67,15 @@ function annotateCommand(kind: AnnotationKind, help: string, needsVersion: boole
         itemId: item.id,
         versionLabel: version?.label,
         kind,
-        value: kind === 'note' && remove ? noteToRemove(version ? (version.annotations ?? []) : (item.annotations ?? []), value, version ? `${item.name}@${version.label}` : item.name) : value,
+        value:
+          kind === 'note' && remove
+            ? noteToRemove(
+                version ? (version.annotations ?? []) : (item.annotations ?? []),
+                value,
+                version ? `${item.name}@${version.label}` : item.name,
+                new Set([...(item.annotations ?? []), ...item.versions.flatMap((v) => v.annotations ?? [])].flatMap((a) => (a.kind === 'note' && a.id ? [a.id] : []))),
+              )
+            : value,
         remove,
       });
       if (ctx.json) ctx.printJson(result);
@@ -136,6 +145,14 @@ const linkCommand: CliCommand = {
       );
       const relations = [...new Set(links.map((a) => a.relation as LineageRelation))];
       if (relations.length > 1) throw new UsageError(`There are ${relations.length} links to ${target.said}: say which with --relation ${relations.join(' or ')}.`);
+      if (relations.length === 0) {
+        // Nothing to remove: say so (a remove event for a link that is not there would change nothing).
+        const on = version ? `${item.name}@${version.label}` : item.name;
+        const there = (version ? (version.annotations ?? []) : (item.annotations ?? [])).filter((a) => a.origin === 'team' && a.kind === 'link');
+        throw new Failure(
+          there.length === 0 ? `${on} has no links.` : `${on} has no link to ${target.said}. Its links: ${there.map((a) => `${a.relation ?? 'derived-from'} ${a.value}`).join('; ')}.`,
+        );
+      }
       relation = relations[0];
     }
     relation ??= 'derived-from';
@@ -200,7 +217,10 @@ export const exportCommands: CliCommand[] = [
         });
         if (live) process.stderr.write('\r\x1b[K');
         if (!r.ok) {
-          if (r.error.code === 'CANCELLED') throw new Failure('Export cancelled. Run the same command again to continue where it stopped.');
+          if (r.error.code === 'CANCELLED') {
+            // A folder export resumes; a zip is started over (exporter.ts: "A zip is simply restarted").
+            throw new Failure(ctx.values.zip === true ? 'Export cancelled; the unfinished zip was removed. Run the same command again to start it over.' : 'Export cancelled. Run the same command again to continue where it stopped.');
+          }
           if (r.error.replaceable) throw new Failure(`${r.error.message.replace(/,? or allow overwriting it\.$/, '.')} To replace it, run the same command with --overwrite.`);
           throw new Failure(r.error.message);
         }

@@ -265,7 +265,9 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
               )}
               {cancelled && (
                 <p className="muted" role="status" data-testid="export-cancelled">
-                  Export cancelled. Nothing half-copied looks finished; export again to the same folder to continue where it stopped.
+                  {zip
+                    ? 'Export cancelled. The unfinished zip was removed; exporting again starts it over.'
+                    : 'Export cancelled. Nothing half-copied looks finished; export again to the same folder to continue where it stopped.'}
                 </p>
               )}
               {done && (
