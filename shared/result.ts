@@ -20,9 +20,9 @@ export interface AppError {
   code: ErrorCode;
   message: string;
   /**
-   * CONFLICT only, when asking again with overwrite would resolve it: 'exists' (an earlier export,
-   * a file of that name). Absent for conflicts overwriting cannot fix (the same bundle is being
-   * exported right now), so a UI offers "Replace it" only for this one.
+   * CONFLICT only: true when asking again with overwrite would resolve it (an earlier export, a
+   * file of that name is in the way). Absent for conflicts overwriting cannot fix (the same bundle
+   * is being exported right now), so a UI offers "Replace it" only when it is set.
    */
   replaceable?: true;
 }

@@ -95,6 +95,26 @@ describe('links from the team panel', () => {
     );
   });
 
+  it('a name with more matches than one page is sent as typed for the engine to find, not saved as outside the share', async () => {
+    const api = setup();
+    const panel = await openModel(api);
+    // 60 models whose names contain "bert"; the page of 50 shown does not hold the one typed.
+    api.handle('library.page', async (input) => ({
+      ok: true,
+      value: {
+        items: Array.from({ length: input.limit ?? 50 }, (_, i) => makeItem({ id: 100 + i, name: `albert-${i}`, path: `runs/albert-${i}` })),
+        total: 60,
+        offset: 0,
+      },
+    }) as never);
+    const input = within(panel).getByTestId('link-target');
+    fireEvent.focus(input);
+    fireEvent.change(input, { target: { value: 'bert' } });
+    await waitFor(() => expect(within(panel).getByTestId('link-hint').textContent).toBe('Links to bert.'));
+    fireEvent.click(within(panel).getByTestId('link-save'));
+    await waitFor(() => expect(api.callsTo('annotations.set')).toEqual([{ itemId: 1, versionLabel: '3', kind: 'link', value: 'bert', relation: 'derived-from' }]));
+  });
+
   it('shows the team links in words and removes one with the same value and relation', async () => {
     const links = [
       team({ kind: 'link', value: 'dataset:datasets/reviews@', relation: 'trained-on' }),

@@ -54,12 +54,16 @@ describe('library.resolve', () => {
     // Ben moves production to 2 on his desktop; nothing else told this catalog.
     share.files.set(log, { data: new TextEncoder().encode(benMoves(Date.UTC(2026, 0, 1), '1', 'b1') + benMoves(Date.UTC(2026, 0, 2), '2', 'b2')), mtimeMs: 2 });
     expect(await resolve({ ref: 'churn@production' })).toMatchObject({ versionLabel: '2' });
-    // A version named by its label needs no trip to the share.
+    // A version named by its label needs no trip to the share; away, an alias is as last read.
+    let trips = 0;
     ctx.sources.open = async () => {
+      trips++;
       throw new EngineError('UNREACHABLE', 'The NAS does not answer.');
     };
     expect(await resolve({ ref: 'churn@1' })).toMatchObject({ versionLabel: '1' });
-    // Away: the alias as last read.
+    expect(await resolve({ ref: 'churn@latest' })).toMatchObject({ versionLabel: '2' });
+    expect(trips).toBe(0);
     expect(await resolve({ ref: 'churn@production' })).toMatchObject({ versionLabel: '2' });
+    expect(trips).toBe(1);
   });
 });

@@ -6,8 +6,9 @@
 // (Source.writable), else once a write comes back ACCESS_DENIED.
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ItemDetail, ItemVersion, LibraryItem, LineageRelation, MethodInput, Source, VersionAnnotation } from '../../../shared/contract';
+import type { ItemDetail, ItemVersion, LibraryItem, LineageRelation, MethodInput, VersionAnnotation } from '../../../shared/contract';
 import { formatDate, formatWhen } from '../../lib/format';
+import { readOnlyReason } from '../../lib/team';
 import { useApi, useApp } from '../../state/hooks';
 
 const STAGES = ['Staging', 'Production', 'Archived'];
@@ -18,12 +19,6 @@ export function annotationsOf(version: ItemVersion): VersionAnnotation[] {
   const out: VersionAnnotation[] = version.aliases.map((value) => ({ kind: 'alias', value, by: null, at: null, origin: 'mlflow' }));
   if (version.stage) out.push({ kind: 'stage', value: version.stage, by: null, at: null, origin: 'mlflow' });
   return out;
-}
-
-/** Why team notes cannot be saved on a source, or null when they can (or it is not known yet). */
-function readOnlyReasonOf(source: Source | undefined): string | null {
-  if (source?.writable !== false) return null;
-  return source.readOnlyReason ?? `${source.name} is read-only for you: aliases, stages, tags and notes cannot be saved there. Everything stays browsable.`;
 }
 
 /** How a version (or model) relates to what it links to, as the form's sentence reads: "This version is trained on …". */
@@ -41,6 +36,8 @@ export const RELATION_LABEL: Record<LineageRelation, string> = {
 const RELATIONS = Object.keys(RELATION_LABEL) as LineageRelation[];
 
 const EXTERNAL = 'external:';
+/** Models and datasets offered as link targets for what is typed. */
+const LINK_LOOKUP_LIMIT = 50;
 
 /** A link's target as the engine keeps it ('model:<path>@<label>', 'dataset:…', 'external:<name>') in parts. */
 function linkTarget(value: string): { external: boolean; kind: string | null; path: string; name: string; label: string | null } {
@@ -75,7 +72,7 @@ type LinkChoice =
  * What the typed target means: a model or dataset of the share when its name (or path) is one of
  * the candidates ("name@2" = its version 2), else something outside the share ("external:<text>").
  */
-function linkChoice(text: string, candidates: LibraryItem[] | null, sourceName: string): LinkChoice | null {
+function linkChoice(text: string, candidates: LibraryItem[] | null, sourceName: string, complete = true): LinkChoice | null {
   const typed = text.trim();
   if (!typed) return null;
   if (typed.startsWith(EXTERNAL)) {
@@ -94,6 +91,9 @@ function linkChoice(text: string, candidates: LibraryItem[] | null, sourceName: 
     const said = `${hit.name}${label ? ` version ${label}` : ''}, a ${hit.kind} on ${sourceName}`;
     return { kind: 'internal', value: `${hit.path}@${label}`, said };
   }
+  // More matches than one page: the one typed may be among the rest. Sent as typed; the engine
+  // finds it on the share, or says to link to something outside it as external:<name>.
+  if (!complete) return { kind: 'internal', value: typed, said: typed };
   return { kind: 'external', value: `${EXTERNAL}${typed}`, said: typed };
 }
 
@@ -131,7 +131,7 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
   const { blocked, blockWrites, fetchDetail, bumpEpoch } = useApp(
     useShallow((s) => ({
       // A write refused this session, else what the engine learnt when it connected (Source.writable).
-      blocked: s.writeBlocks[item.sourceId] ?? readOnlyReasonOf(s.sources.find((src) => src.id === item.sourceId)),
+      blocked: s.writeBlocks[item.sourceId] ?? readOnlyReason(s.sources.find((src) => src.id === item.sourceId)),
       blockWrites: s.blockWrites,
       fetchDetail: s.fetchDetail,
       bumpEpoch: s.bumpEpoch,
@@ -162,7 +162,7 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
     if (!choosing || lookupFor === null) return;
     let stale = false;
     void api
-      .call('library.page', { sourceId: item.sourceId, ...(lookupFor ? { query: lookupFor } : {}), sort: 'name', limit: 50 })
+      .call('library.page', { sourceId: item.sourceId, ...(lookupFor ? { query: lookupFor } : {}), sort: 'name', limit: LINK_LOOKUP_LIMIT })
       .then((result) => {
         if (!stale) setFound({ query: lookupFor, items: result.ok ? result.value.items.filter((c) => c.sourceId === item.sourceId) : null });
       });
@@ -174,7 +174,7 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
   // Only an answer for what is typed now decides between this share and outside it.
   const current = found !== null && found.query === lookupFor ? found : null;
   const lookingUp = lookupFor !== null && typed !== '' && current === null;
-  const choice = linkChoice(target, current ? current.items : null, item.sourceName);
+  const choice = linkChoice(target, current ? current.items : null, item.sourceName, current?.items ? current.items.length < LINK_LOOKUP_LIMIT : true);
   const fromMlflow = item.versions.some((v) => annotationsOf(v).some((a) => a.origin === 'mlflow'));
   const disabled = busy !== null || blocked !== null;
   const why = blocked ? `Changes are turned off: ${blocked}` : undefined;
