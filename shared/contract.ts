@@ -487,6 +487,12 @@ export const methodInputs = {
     remove: z.boolean().default(false),
     /** Links only; default 'derived-from'. */
     relation: LineageRelationSchema.optional(),
+    /**
+     * Aliases only: write only if the team's alias is on this version right now (as read from the
+     * share at the moment of writing), else CONFLICT and nothing is written. The Activity view's
+     * "put back" sends it, so a colleague's newer move is never undone unseen.
+     */
+    ifAliasOn: z.string().min(1).max(500).optional(),
   }),
   'annotations.list': z.object({
     itemId: Id.optional(),

@@ -236,7 +236,7 @@ function Rollback({ entry }: { entry: ActivityEntry }) {
     if (busy || blocked || !previous) return;
     setBusy(true);
     setError(null);
-    const result = await api.call('annotations.set', { itemId, versionLabel: previous, kind: 'alias', value: entry.value });
+    const result = await api.call('annotations.set', { itemId, versionLabel: previous, kind: 'alias', value: entry.value, ...(entry.versionLabel ? { ifAliasOn: entry.versionLabel } : {}) });
     setBusy(false);
     if (!result.ok) {
       setError(`Could not put ${entry.value} back on ${versionName(previous)}: ${result.error.message}`);

@@ -88,7 +88,7 @@ describe('putting an alias back from the activity log', () => {
     // the list is read again and shows the change; the undo is now offered on it, not on the old move
     await waitFor(() => expect(screen.getAllByTestId('activity-entry')).toHaveLength(LOG.length + 1));
     expect(api.callsTo('activity.list').length).toBeGreaterThan(asked);
-    expect(api.callsTo('annotations.set')).toEqual([{ itemId: 1, versionLabel: '5', kind: 'alias', value: 'production' }]);
+    expect(api.callsTo('annotations.set')).toEqual([{ itemId: 1, versionLabel: '5', kind: 'alias', value: 'production', ifAliasOn: '3' }]);
     expect(screen.getAllByTestId('activity-rollback').map((b) => b.textContent)).toEqual(['Put production back on v3']);
     expect(screen.queryByTestId('activity-rollback-confirm')).toBeNull();
   });

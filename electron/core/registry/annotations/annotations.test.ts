@@ -159,6 +159,28 @@ describe('team annotations', () => {
     expect(Object.hasOwn(activity[1] ?? {}, 'previousVersionLabel')).toBe(false);
   });
 
+  it('"put back" with ifAliasOn writes nothing when a colleague moved the alias since', async () => {
+    const ctx = await newContext();
+    const { set, get } = api(ctx);
+    await set({ versionLabel: '3', kind: 'alias', value: 'production' });
+    await set({ versionLabel: '1', kind: 'alias', value: 'production' });
+    // Ben moves production to 2 on his desktop; this screen still shows it on 1.
+    const peer = `${EVENTS_DIR}/ben-pc-00000007.jsonl`;
+    const atMs = Date.now() + 60_000;
+    const line = eventLine({ id: 'ben7-1', at: new Date(atMs).toISOString(), atMs, who: 'ben', machine: 'ben-pc-00000007', action: 'alias.set', target: { itemPath: 'mlruns/models/churn-classifier', itemKind: 'model', versionLabel: '2' }, value: 'production' });
+    share.files.set(peer, { data: new TextEncoder().encode(line), mtimeMs: 5 });
+    await expect(set({ versionLabel: '3', kind: 'alias', value: 'production', ifAliasOn: '1' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'production is on 2 of churn-classifier now, not 1: someone changed it since. Nothing was changed.',
+    });
+    expect((await get()).versions.find((v) => v.label === '2')?.aliases).toContain('production');
+    const machine = await machineId(ctx.dataDir);
+    expect(parseLog(new TextDecoder().decode(share.files.get(`${EVENTS_DIR}/${machine}.jsonl`)?.data)).events).toHaveLength(2);
+    // when it is still where the screen said, it is put back
+    await set({ versionLabel: '1', kind: 'alias', value: 'production', ifAliasOn: '2' });
+    expect((await get()).versions.find((v) => v.label === '1')?.aliases).toContain('production');
+  });
+
   it('activity is filterable by item, person, kind and count', async () => {
     const ctx = await newContext();
     const { set, h, itemId } = api(ctx);

@@ -145,6 +145,14 @@ export class AnnotationStore {
     })();
   }
 
+  /** The version the team's alias `value` is on now (as last folded), or null. */
+  aliasOn(sourceId: number, kind: ItemKind, itemPath: string, value: string): string | null {
+    const row = this.db
+      .prepare("SELECT version_label FROM annotation WHERE source_id = ? AND item_kind = ? AND item_path = ? AND kind = 'alias' AND value = ?")
+      .get(sourceId, kind, itemPath, value) as { version_label: string } | undefined;
+    return row?.version_label ?? null;
+  }
+
   /** Counts without refolding (nothing changed). */
   counts(sourceId: number): { events: number; annotations: number } {
     const e = this.db.prepare('SELECT COUNT(DISTINCT event_id) AS n FROM annotation_event WHERE source_id = ?').get(sourceId) as { n: number };

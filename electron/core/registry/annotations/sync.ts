@@ -155,6 +155,8 @@ export interface AnnotationInput {
   value: string;
   remove: boolean;
   relation?: LineageRelation;
+  /** See the contract's annotations.set: write only if the team's alias is on this version now. */
+  ifAliasOn?: string;
 }
 
 function actionFor(kind: AnnotationKind, remove: boolean): Action {
@@ -260,6 +262,15 @@ export async function writeAnnotation(ctx: Pick<EngineContext, 'catalog' | 'sour
     // Read first: the new event is stamped after everything this desktop has seen, so it wins over
     // those events even when this computer's clock is behind.
     await syncFromSource(store, item.source_id, source);
+    if (input.kind === 'alias' && input.ifAliasOn !== undefined) {
+      const on = store.aliasOn(item.source_id, item.kind, item.path, value as string);
+      if (on !== input.ifAliasOn) {
+        throw new EngineError(
+          'CONFLICT',
+          `${value as string} is ${on === null ? 'on no version' : `on ${on}`} of ${item.name} now, not ${input.ifAliasOn}: someone changed it since. Nothing was changed.`,
+        );
+      }
+    }
     const atMs = Math.max(Date.now(), store.latestAt(item.source_id) + 1);
     const event: TeamEvent = {
       id: randomUUID(),
