@@ -4,31 +4,14 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActivityEntry, MethodOutput, Source } from '../../shared/contract';
 import type { Result } from '../../shared/result';
-import { createFakeApi, makeSource } from '../test/fake-api';
+import { createFakeApi, makeActivityEntry, makeSource } from '../test/fake-api';
 import { renderApp } from '../test/render';
 
 afterEach(cleanup);
 
 const HOUR = 3_600_000;
 
-function entry(patch: Partial<ActivityEntry>): ActivityEntry {
-  return {
-    id: String(Math.random()),
-    at: Date.now() - 2 * HOUR,
-    who: 'ana',
-    machine: 'ana-laptop',
-    action: 'alias.set',
-    sourceId: 1,
-    itemId: 1,
-    itemKind: 'model',
-    itemPath: 'mlruns/models/churn-classifier',
-    itemName: 'churn-classifier',
-    versionLabel: '3',
-    value: 'production',
-    summary: 'ana moved production from 5 to 3',
-    ...patch,
-  };
-}
+const entry = makeActivityEntry;
 
 /** Newest first, as the engine answers. */
 const LOG: ActivityEntry[] = [

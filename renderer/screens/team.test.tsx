@@ -1,32 +1,15 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActivityEntry, ItemDetail, ItemVersion, NasDevice } from '../../shared/contract';
+import type { ItemDetail, ItemVersion, NasDevice } from '../../shared/contract';
 import { activitySentence, healthText, parseNasAddress, shareUrl } from '../lib/team';
-import { createFakeApi, makeItem, makeSource } from '../test/fake-api';
+import { createFakeApi, makeActivityEntry, makeItem, makeSource } from '../test/fake-api';
 import { renderApp } from '../test/render';
 
 afterEach(cleanup);
 
 const HOUR = 3_600_000;
 
-function entry(patch: Partial<ActivityEntry>): ActivityEntry {
-  return {
-    id: String(Math.random()),
-    at: Date.now() - 2 * HOUR,
-    who: 'ana',
-    machine: 'ana-laptop',
-    action: 'alias.set',
-    sourceId: 1,
-    itemId: 1,
-    itemKind: 'model',
-    itemPath: 'mlruns/models/churn-classifier',
-    itemName: 'churn-classifier',
-    versionLabel: '3',
-    value: 'production',
-    summary: 'ana moved production from 5 to 3',
-    ...patch,
-  };
-}
+const entry = makeActivityEntry;
 
 function version(id: number, label: string, patch: Partial<ItemVersion> = {}): ItemVersion {
   return { id, label, path: `m/${label}`, createdAt: id * 1000, sizeBytes: 10, format: 'pickle', aliases: [], stage: null, metadata: {}, files: [], ...patch };

@@ -1,6 +1,7 @@
 // An in-memory AppApi for renderer tests: a tiny fake engine with sources and library items,
 // a log of every call, per-method overrides, and emit() for engine events.
 import type {
+  ActivityEntry,
   EventName,
   EventPayloads,
   ItemDetail,
@@ -28,6 +29,26 @@ export interface FakeApi extends RendererApi {
   handle<M extends MethodName>(method: M, handler: (input: MethodInput<M>) => Result<MethodOutput<M>> | Promise<Result<MethodOutput<M>>>): void;
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
   callsTo(method: MethodName): unknown[];
+}
+
+/** An Activity entry: Ana moved production of churn-classifier from 5 to 3, two hours ago. */
+export function makeActivityEntry(patch: Partial<ActivityEntry> = {}): ActivityEntry {
+  return {
+    id: String(Math.random()),
+    at: Date.now() - 2 * 3_600_000,
+    who: 'ana',
+    machine: 'ana-laptop',
+    action: 'alias.set',
+    sourceId: 1,
+    itemId: 1,
+    itemKind: 'model',
+    itemPath: 'mlruns/models/churn-classifier',
+    itemName: 'churn-classifier',
+    versionLabel: '3',
+    value: 'production',
+    summary: 'ana moved production from 5 to 3',
+    ...patch,
+  };
 }
 
 export function makeSource(patch: Partial<Source> = {}): Source {
