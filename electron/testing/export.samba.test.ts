@@ -188,6 +188,17 @@ describe('export over real Samba', () => {
     expect(getMs / smbMs).toBeGreaterThan(0.15);
   });
 
+  it('exports the 256 MiB model over SMB as one zip that unzip checks and that holds the same bytes', async () => {
+    const v = await versionOf('big-model');
+    const r = await exportVersion(v.id, path.join(root, 'big-zip'), { zip: true });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const zip = (r as { value: ExportResult }).value.path;
+    const test = spawnSync('unzip', ['-tq', zip], { encoding: 'utf8' });
+    expect(test.status, test.stdout + test.stderr).toBe(0);
+    const inner = spawnSync('sh', ['-c', `unzip -p "${zip}" "*/model.safetensors" | sha256sum`], { encoding: 'utf8', maxBuffer: 1024 });
+    expect(inner.stdout.split(' ')[0]).toBe(bigSha);
+  });
+
   it('a cancelled export and a NAS that goes down mid-copy leave nothing that looks complete; the rerun resumes and matches the share', async () => {
     const v = await versionOf('big-model');
     const dest = path.join(root, 'big-dies');
