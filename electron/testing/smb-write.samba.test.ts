@@ -124,6 +124,17 @@ describe('writes on a default Samba', () => {
     expect(await readFile(join(models, 'busy.txt'), 'utf8')).toBe('new');
   });
 
+  test('rename waits too for a read that reuses a cached handle (a log read in several pieces)', async () => {
+    await share.writeFile('busy2.txt', Buffer.alloc(64 * 1024 * 1024, 2), { overwrite: true });
+    await share.writeFile('busy2.new', Buffer.from('new'), { overwrite: true });
+    await share.read('busy2.txt', 0, 10); // opens the handle and leaves it cached
+    const big = share.read('busy2.txt', 0, 64 * 1024 * 1024); // reuses it for a while
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await share.rename('busy2.new', 'busy2.txt', { replace: true });
+    expect((await big).length).toBe(64 * 1024 * 1024);
+    expect(await readFile(join(models, 'busy2.txt'), 'utf8')).toBe('new');
+  });
+
   // Samba 4.17 under load has once (1 run in many) answered a concurrent open with NOT_FOUND while
   // the name was being swapped; the annotation sync retries that (registry/annotations/sync.ts).
   // What must never happen is a reader seeing part of a version.

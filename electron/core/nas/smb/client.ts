@@ -603,6 +603,12 @@ class Share implements SmbShare {
   private closed = false;
   private watchers = new Set<Watcher>();
   private handles = new Map<string, Slot>();
+  /**
+   * Every handle of this share that is open on the NAS, by path, until it is closed — whether or
+   * not the cache still points at it (a fresh open replaces the cache slot; a read may still be
+   * using the old handle). What a rename or delete must wait for.
+   */
+  private openHandles = new Map<string, Set<OpenFile>>();
   maximalAccess = 0;
   /** The tree id on one transport (a new transport after a reconnect needs a new tree connect). */
   private tree?: { t: SmbTransport; id: Promise<number> };
@@ -999,7 +1005,11 @@ class Share implements SmbShare {
       const granted = lease ? parseLease(parseCreateContexts(cr)) : undefined;
       let markClosed = () => {};
       const closed = new Promise<void>((resolve) => {
-        markClosed = resolve;
+        markClosed = () => {
+          const open = this.openHandles.get(key);
+          if (open?.delete(of) && open.size === 0) this.openHandles.delete(key);
+          resolve();
+        };
       });
       const of: OpenFile = {
         key,
@@ -1012,8 +1022,11 @@ class Share implements SmbShare {
         dead: false,
         slot: mine,
         closed,
-        markClosed,
+        markClosed: () => markClosed(),
       };
+      const open = this.openHandles.get(key) ?? new Set<OpenFile>();
+      open.add(of);
+      this.openHandles.set(key, open);
       if (granted && granted.state & LeaseState.READ) {
         of.leaseKey = granted.key.toString('hex');
         this.client.leases.set(of.leaseKey, { share: this, of });
@@ -1086,23 +1099,36 @@ class Share implements SmbShare {
    */
   invalidate(path: string, inUseWaitMs = 0): Promise<void> {
     const key = toWirePath(path);
+    const under = (k: string) => key === '' || k === key || k.startsWith(`${key}\\`);
     const closing: Promise<void>[] = [];
+    const inUse: Promise<void>[] = [];
     for (const [k, slot] of [...this.handles]) {
-      if (key !== '' && k !== key && !k.startsWith(`${key}\\`)) continue;
+      if (!under(k)) continue;
       this.handles.delete(k);
-      if (slot.entry) {
-        slot.entry.dead = true;
-        closing.push(this.closeOpen(slot.entry));
-      } else {
-        const inUse = slot.ready.then(
-          (of) => {
-            of.dead = true;
-            return of.closed;
-          },
-          () => {},
+      // Still opening: no new user may take it; it is closed when its reader releases it.
+      if (!slot.entry) {
+        inUse.push(
+          slot.ready.then(
+            (of) => {
+              of.dead = true;
+              return of.closed;
+            },
+            () => {},
+          ),
         );
-        if (inUseWaitMs > 0) closing.push(Promise.race([inUse, new Promise<void>((resolve) => setTimeout(resolve, inUseWaitMs).unref())]));
       }
+    }
+    for (const [k, open] of [...this.openHandles]) {
+      if (!under(k)) continue;
+      for (const of of open) {
+        of.dead = true;
+        // Idle ones close now; one a read is using closes when the read releases it.
+        if (of.refs === 0) closing.push(this.closeOpen(of));
+        else inUse.push(of.closed);
+      }
+    }
+    if (inUseWaitMs > 0 && inUse.length > 0) {
+      closing.push(Promise.race([Promise.all(inUse).then(() => {}), new Promise<void>((resolve) => setTimeout(resolve, inUseWaitMs).unref())]));
     }
     return Promise.all(closing).then(() => {});
   }
