@@ -76,6 +76,8 @@ describe('prepareExport / export.version', () => {
     await notes['annotations.set']({ itemId, kind: 'tag', value: 'nlp', remove: false });
     await notes['annotations.set']({ itemId, versionLabel: 'current', kind: 'note', value: 'Validated by Maria.', remove: false });
     await notes['annotations.set']({ itemId, versionLabel: 'current', kind: 'link', value: 'reviews', relation: 'trained-on', remove: false });
+    // On the model itself, naming a version of what it came from (an edge version → item).
+    await notes['annotations.set']({ itemId, kind: 'link', value: 'reviews@current', relation: 'derived-from', remove: false });
 
     const prep = prepareExport(ctx, { versionId, layout: 'hf' }, new Date('2026-11-02T12:00:00Z'));
     const card = new TextDecoder().decode(prep.generated.get('README.md'));
@@ -102,6 +104,7 @@ describe('prepareExport / export.version', () => {
     const lineage = JSON.parse(new TextDecoder().decode(prep.generated.get('lineage.json')));
     expect(lineage).toMatchObject({ model: { name: 'sentiment-bert', path: 'hf/bert' }, version: { label: 'current' } });
     expect(lineage.edges).toEqual(expect.arrayContaining([expect.objectContaining({ relation: 'trained-on', evidence: expect.stringMatching(/^team link/) })]));
+    expect(card).toMatch(/derived-from.*reviews/);
     expect(prep.plan.copies.map((c) => c.dest).sort()).toEqual(['README.source.md', 'config.json', 'model.safetensors']);
   });
 

@@ -58,7 +58,7 @@ export function prepareExport(
   const label = (ref: string) => graph.nodes.find((n) => n.id === ref)?.label ?? ref.replace(/^external:/, '');
   // Lineage edges go from an origin to what came of it: the card lists what this version (or its
   // model) came from — the team's links and what the files on the share say.
-  const origins = graph.edges.filter((e) => mine.has(e.to) && !mine.has(e.from) && !(e.to === `item:${item.id}` && e.from.startsWith('version:')));
+  const origins = graph.edges.filter((e) => mine.has(e.to) && !mine.has(e.from));
   const notes = [...(item.annotations ?? []), ...(version.annotations ?? [])].filter((a) => a.kind === 'note');
   const original = plan.copies.find((c) => /(^|\/)README\.source\.md$/.test(c.dest) && /(^|\/)README\.md$/i.test(c.src));
 
