@@ -216,6 +216,13 @@ async function swapIn(source: Writer, temp: string, file: string): Promise<void>
       const wait = SWAP_RETRY_MS[attempt];
       if (!held) throw err;
       if (wait === undefined) {
+        // Still refused. If the temp file cannot be deleted either, this account may create files
+        // but not delete or replace them (a NAS permission, not a file in use): say that as it is.
+        const mayDelete = await source.remove?.(temp).then(
+          () => true,
+          (e: unknown) => !(e instanceof EngineError && e.code === 'ACCESS_DENIED'),
+        );
+        if (mayDelete === false) throw err;
         throw new EngineError('IO', `The team's log on the share (${file}) stayed open in another program, so the change was not saved. Try again in a moment.`, { cause: err });
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
