@@ -34,8 +34,8 @@ import {
   fsyncPath,
   hashLocalFile,
   openForWrite,
+  fileKeyFor,
   removeAllBut,
-  sameFileKey,
   takeLock,
   writeFileAtomic,
 } from './local-fs';
@@ -207,8 +207,9 @@ export async function verifyBundle(dir: string): Promise<{ files: number; proble
     const got = await hashLocalFile(path.join(dir, ...rel.split('/'))).catch(() => null);
     if (got !== want) problems.push(got === null ? `${rel}: missing` : `${rel}: sha256 differs`);
   }
-  const listed = new Set([...manifest.keys(), MANIFEST_NAME].map(sameFileKey));
-  for (const rel of await filesUnder(dir)) if (!listed.has(sameFileKey(rel))) problems.push(`${rel}: not in the manifest`);
+  const key = await fileKeyFor(dir);
+  const listed = new Set([...manifest.keys(), MANIFEST_NAME].map(key));
+  for (const rel of await filesUnder(dir)) if (!listed.has(key(rel))) problems.push(`${rel}: not in the manifest`);
   return { files: manifest.size, problems };
 }
 

@@ -28,29 +28,41 @@ export async function filesUnder(dir: string, rel = ''): Promise<string[]> {
   return out;
 }
 
+/** True when the disk holding `dir` ignores case in names (macOS and Windows defaults). */
+export async function ignoresCase(dir: string): Promise<boolean> {
+  const name = path.basename(dir);
+  const swapped = [...name].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
+  if (swapped === name) return false;
+  const [a, b] = await Promise.all([lstat(dir), lstat(path.join(path.dirname(dir), swapped)).catch(() => null)]);
+  return b !== null && a.ino === b.ino && a.dev === b.dev;
+}
+
 /**
- * A relative path as a disk may hand it back: macOS lists names decomposed (NFD) where the share
- * gave them composed, and a case-insensitive disk may differ in case. Equal keys = the same file.
+ * A relative path as the disk under `dir` would match it: macOS lists names decomposed (NFD)
+ * where the share gave them composed, and a case-insensitive disk does not tell case apart.
+ * Equal keys = the same file there.
  */
-export function sameFileKey(rel: string): string {
-  return rel.normalize('NFC').toLowerCase();
+export async function fileKeyFor(dir: string): Promise<(rel: string) => string> {
+  const fold = await ignoresCase(dir);
+  return (rel) => (fold ? rel.normalize('NFC').toLowerCase() : rel.normalize('NFC'));
 }
 
 /**
  * Deletes everything under `dir` but the files in `keep` ('/'-separated relative paths, compared
- * by sameFileKey), and the folders left empty: what an interrupted run left behind (a file the
+ * as fileKeyFor says), and the folders left empty: what an interrupted run left behind (a file the
  * share no longer has, a `.partial`, an atomic write's temp file) must not ship in a bundle whose
  * manifest does not list it.
  */
 export async function removeAllBut(dir: string, keep: ReadonlySet<string>): Promise<void> {
-  await removeUnder(dir, new Set([...keep].map(sameFileKey)), '');
+  const key = await fileKeyFor(dir);
+  await removeUnder(dir, new Set([...keep].map(key)), '', key);
 }
 
-async function removeUnder(dir: string, keep: ReadonlySet<string>, rel: string): Promise<boolean> {
+async function removeUnder(dir: string, keep: ReadonlySet<string>, rel: string, key: (rel: string) => string): Promise<boolean> {
   let kept = false;
   for (const d of await readdir(rel ? path.join(dir, ...rel.split('/')) : dir, { withFileTypes: true })) {
     const r = rel ? `${rel}/${d.name}` : d.name;
-    if (d.isDirectory() ? await removeUnder(dir, keep, r) : keep.has(sameFileKey(r))) kept = true;
+    if (d.isDirectory() ? await removeUnder(dir, keep, r, key) : keep.has(key(r))) kept = true;
     else await rm(path.join(dir, ...r.split('/')), { recursive: true, force: true });
   }
   return kept;
