@@ -188,6 +188,9 @@ describe('modelshelf export / alias / tag / note / link / activity', () => {
     await expect(run(['link', 'churn-classifier@2', 'customer-reviews'], { remove: true })).rejects.toThrow(
       /^churn-classifier@2 has no link to customer-reviews\. Its links: derived-from model:mlruns\/models\/churn-classifier@3\.$/,
     );
+    await expect(run(['link', 'churn-classifier@2', 'churn-classifier@3'], { remove: true, relation: 'trained-on' })).rejects.toThrow(
+      /^churn-classifier@2 has no "trained-on" link to churn-classifier@3\. Its links: derived-from model:mlruns\/models\/churn-classifier@3\.$/,
+    );
     const activity = await run(['activity'], { kind: 'link', json: true });
     expect((activity.json as ActivityEntry[]).map((e) => e.action)).toEqual(['link.remove', 'link.add', 'link.add', 'link.add']);
   });

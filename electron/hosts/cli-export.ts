@@ -138,20 +138,20 @@ const linkCommand: CliCommand = {
     const { item, version } = await resolveRef(ctx, ref);
     const target = await linkTarget(ctx, item, raw);
     let relation = asked as LineageRelation | undefined;
-    if (relation === undefined && remove && target.ref !== null) {
-      // Removing without --relation: the relation of the link there is to that target, if only one.
+    if (remove && target.ref !== null) {
+      // Removing: the link there is to that target (with --relation, that one); without --relation
+      // its relation when there is only one. A link that is not there is said so, not "removed"
+      // (a remove event for it would change nothing).
       const links = (version ? (version.annotations ?? []) : (item.annotations ?? [])).filter(
-        (a) => a.origin === 'team' && a.kind === 'link' && a.value === target.ref && a.relation !== undefined,
+        (a) => a.origin === 'team' && a.kind === 'link' && a.value === target.ref && a.relation !== undefined && (asked === undefined || a.relation === asked),
       );
       const relations = [...new Set(links.map((a) => a.relation as LineageRelation))];
       if (relations.length > 1) throw new UsageError(`There are ${relations.length} links to ${target.said}: say which with --relation ${relations.join(' or ')}.`);
       if (relations.length === 0) {
-        // Nothing to remove: say so (a remove event for a link that is not there would change nothing).
         const on = version ? `${item.name}@${version.label}` : item.name;
         const there = (version ? (version.annotations ?? []) : (item.annotations ?? [])).filter((a) => a.origin === 'team' && a.kind === 'link');
-        throw new Failure(
-          there.length === 0 ? `${on} has no links.` : `${on} has no link to ${target.said}. Its links: ${there.map((a) => `${a.relation ?? 'derived-from'} ${a.value}`).join('; ')}.`,
-        );
+        const what = asked === undefined ? `a link to ${target.said}` : `a "${asked}" link to ${target.said}`;
+        throw new Failure(there.length === 0 ? `${on} has no links.` : `${on} has no ${what.slice(2)}. Its links: ${there.map((a) => `${a.relation ?? 'derived-from'} ${a.value}`).join('; ')}.`);
       }
       relation = relations[0];
     }

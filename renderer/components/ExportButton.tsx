@@ -64,7 +64,8 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
   const [running, setRunning] = useState<string | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<AppError | null>(null);
-  const [cancelled, setCancelled] = useState(false);
+  /** Set when the last run was cancelled: whether it was a zip (started over) or a folder (resumes). */
+  const [cancelled, setCancelled] = useState<{ zip: boolean } | null>(null);
   const [done, setDone] = useState<{ path: string; files: number | null; bytes: number | null } | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const ids = useId();
@@ -116,7 +117,8 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
     setProgress(null);
     setError(null);
     setDone(null);
-    setCancelled(false);
+    setCancelled(null);
+    const asZip = zip;
     const result = await callOptional(
       api,
       EXPORT_METHOD,
@@ -126,7 +128,7 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
     setRunning(null);
     setProgress(null);
     if (!result.ok) {
-      if (result.error.code === 'CANCELLED') setCancelled(true);
+      if (result.error.code === 'CANCELLED') setCancelled({ zip: asZip });
       else setError(result.error);
       return;
     }
@@ -161,7 +163,7 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
           if (!running) {
             setError(null);
             setDone(null);
-            setCancelled(false);
+            setCancelled(null);
           }
         }}
       >
@@ -265,7 +267,7 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
               )}
               {cancelled && (
                 <p className="muted" role="status" data-testid="export-cancelled">
-                  {zip
+                  {cancelled.zip
                     ? 'Export cancelled. The unfinished zip was removed; exporting again starts it over.'
                     : 'Export cancelled. Nothing half-copied looks finished; export again to the same folder to continue where it stopped.'}
                 </p>

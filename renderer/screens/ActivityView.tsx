@@ -35,6 +35,8 @@ export function ActivityView() {
   /** The model's catalog id ('' = all models). */
   const [item, setItem] = useState('');
   const [syncing, setSyncing] = useState(false);
+  /** Why a "put back" changed nothing (someone moved the alias since the list was read). */
+  const [stale, setStale] = useState<string | null>(null);
   const ids = useId();
 
   const filter = useMemo<MethodInput<'activity.list'> | null>(
@@ -183,6 +185,15 @@ export function ActivityView() {
               )}
             </section>
           ) : (
+            <>
+            {stale && (
+              <p className="form-error" role="alert" data-testid="activity-stale">
+                {stale}{' '}
+                <button type="button" className="button ghost small" onClick={() => setStale(null)}>
+                  OK
+                </button>
+              </p>
+            )}
             <ol className="panel activity-list" data-testid="activity-list" aria-busy={query.loading}>
               {shown.map((e) => (
                 <li key={e.id} className="activity-entry" data-testid="activity-entry" data-action={e.action}>
@@ -203,10 +214,11 @@ export function ActivityView() {
                     {' — '}
                     {formatWhen(e.at)}
                   </span>
-                  {undoable.has(e.id) && <Rollback entry={e} />}
+                  {undoable.has(e.id) && <Rollback entry={e} onStale={setStale} />}
                 </li>
               ))}
             </ol>
+            </>
           )}
         </>
       )}
@@ -219,7 +231,8 @@ export function ActivityView() {
  * sets the alias on the version it was on before — one annotations.set, so one event in the log —
  * and reloads the list (bumping the epoch re-asks every engine query, this list's too).
  */
-function Rollback({ entry }: { entry: ActivityEntry }) {
+/** onStale: the alias moved since the list was read (the list is read again; this says why). */
+function Rollback({ entry, onStale }: { entry: ActivityEntry; onStale: (message: string) => void }) {
   const api = useApi();
   const blocked = useApp((s) => s.writeBlocks[entry.sourceId] ?? readOnlyReason(s.sources.find((src) => src.id === entry.sourceId)));
   const blockWrites = useApp((s) => s.blockWrites);
@@ -241,6 +254,12 @@ function Rollback({ entry }: { entry: ActivityEntry }) {
     if (!result.ok) {
       setError(`Could not put ${entry.value} back on ${versionName(previous)}: ${result.error.message}`);
       if (result.error.code === 'ACCESS_DENIED') blockWrites(entry.sourceId, result.error.message);
+      // Someone moved it since (ifAliasOn): the log is read again (this entry may lose its button),
+      // and the view keeps saying why nothing changed.
+      if (result.error.code === 'CONFLICT') {
+        onStale(`Nothing changed: ${result.error.message}`);
+        bumpEpoch();
+      }
       return;
     }
     setAsking(false);

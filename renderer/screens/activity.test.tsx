@@ -96,4 +96,16 @@ describe('putting an alias back from the activity log', () => {
     expect(api.callsTo('annotations.set')).toHaveLength(1);
     expect(screen.getByTestId('activity-rollback-yes')).toHaveProperty('disabled', false);
   });
+
+  it('when a colleague moved the alias since, says nothing changed and reads the log again', async () => {
+    const message = 'production is on 4 of churn-classifier now, not 3: someone changed it since. Nothing was changed.';
+    const api = setup({}, async () => ({ ok: false, error: { code: 'CONFLICT', message } }));
+    await screen.findByTestId('activity-list');
+    const asked = api.callsTo('activity.list').length;
+    fireEvent.click(screen.getByTestId('activity-rollback'));
+    fireEvent.click(screen.getByTestId('activity-rollback-yes'));
+    expect((await screen.findByTestId('activity-stale')).textContent).toContain(`Nothing changed: ${message}`);
+    await waitFor(() => expect(api.callsTo('activity.list').length).toBeGreaterThan(asked));
+    expect(api.callsTo('annotations.set')).toEqual([expect.objectContaining({ ifAliasOn: '3', versionLabel: '5' })]);
+  });
 });
