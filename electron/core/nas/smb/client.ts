@@ -1105,7 +1105,7 @@ class Share implements SmbShare {
     for (const [k, slot] of [...this.handles]) {
       if (!under(k)) continue;
       this.handles.delete(k);
-      // Still opening: no new user may take it; it is closed when its reader releases it.
+      // Opening, or in use: no new user may take it; it is closed when its reader releases it.
       if (!slot.entry) {
         inUse.push(
           slot.ready.then(
