@@ -142,19 +142,24 @@ function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** sha256 of bytes [from, to) of an open local file (a worker thread from `workerFrom` bytes). */
+async function hashFdRange(fd: number, from: number, to: number, workerFrom: number): Promise<string> {
+  const h = sha256Stream(to - from, workerFrom);
+  try {
+    await h.updateFromFile(fd, from, to);
+    return await h.digest();
+  } finally {
+    await h.close();
+  }
+}
+
 /** sha256 of a local file (a worker thread from `workerFrom` bytes); null if it cannot be read. */
 async function hashLocalFileWith(file: string, workerFrom: number): Promise<string | null> {
   const fh = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)).catch(() => null);
   if (!fh) return null;
   try {
     const { size } = await fh.stat();
-    const h = sha256Stream(size, workerFrom);
-    try {
-      await h.updateFromFile(fh.fd, 0, size);
-      return await h.digest();
-    } finally {
-      await h.close();
-    }
+    return await hashFdRange(fh.fd, 0, size, workerFrom);
   } catch {
     return null;
   } finally {
@@ -390,7 +395,7 @@ async function exportFolder(job: ExportJob, finalPath: string, parent: string): 
     const manifest = new TextEncoder().encode(manifestText(hashes));
     await writeFileAtomic(path.join(staging, MANIFEST_NAME), manifest);
     await saving;
-    await rm(journalPath, { force: true });
+    // Everything the manifest does not list goes, the journal with it.
     await removeAllBut(staging, new Set([...hashes.keys(), MANIFEST_NAME]));
     await fsyncPath(staging);
     checkAborted(signal);
@@ -709,12 +714,9 @@ async function exportZip(job: ExportJob, finalPath: string, parent: string): Pro
                 const hash = sha256Stream(st.size, workerFrom);
                 hashers.add(hash);
                 const chunks = async function* () {
-                  const hashing: Array<Promise<void>> = [];
                   for await (const data of readAhead({ source, path: c.src, offset: 0, size: st.size, signal, chunkBytes: job.chunkBytes, inFlight: job.inFlight })) {
-                    const hashed = hash.update(data);
-                    hashed.catch(() => {}); // reported by digest() below
-                    hashing.push(hashed);
-                    while (hash.pendingBytes > HASH_BACKLOG && hashing.length > 0) await hashing.shift()?.catch(() => {});
+                    hash.update(data).catch(() => {}); // a failure is reported by digest() below
+                    await hash.below(HASH_BACKLOG);
                     tracker.add(data.length, true);
                     yield data;
                     if (flush.error) throw flush.error;
@@ -817,13 +819,7 @@ async function verifyZip(
     if (e.method === 0) {
       // Stored (the weights): read from the file and hashed by a worker for a large entry.
       const start = await zipEntryDataOffset(src, e);
-      const hash = sha256Stream(e.size, workerFrom);
-      try {
-        await hash.updateFromFile(fd, start, start + e.size);
-        hex = await hash.digest();
-      } finally {
-        await hash.close();
-      }
+      hex = await hashFdRange(fd, start, start + e.size, workerFrom);
     } else {
       hex = sha256(await readZipEntry(src, e, 256 * 1024 * 1024));
     }

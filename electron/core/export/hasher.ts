@@ -37,6 +37,8 @@ export interface Sha256Stream {
   reset(): Promise<void>;
   /** Bytes given to update() that the hasher still holds. */
   readonly pendingBytes: number;
+  /** Resolves once pendingBytes ≤ limit (a failed worker releases everything it held). */
+  below(limit: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,11 +70,21 @@ async function compareHere(fd: number, position: number, data: Uint8Array, scrat
 
 abstract class Pending {
   pendingBytes = 0;
+  private waiters: Array<{ limit: number; resolve: () => void }> = [];
   protected held(n: number): void {
     this.pendingBytes += n;
   }
   protected released(n: number): void {
     this.pendingBytes -= n;
+    this.waiters = this.waiters.filter((w) => {
+      if (this.pendingBytes > w.limit) return true;
+      w.resolve();
+      return false;
+    });
+  }
+  below(limit: number): Promise<void> {
+    if (this.pendingBytes <= limit) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ limit, resolve }));
   }
 }
 
