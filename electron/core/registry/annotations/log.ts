@@ -188,12 +188,7 @@ export async function appendToOwnLog(source: Writer, machine: string, events: Te
   next.set(added, existing.length);
   const temp = logPath(`${machine}${LOG_SUFFIX}.tmp-${randomBytes(4).toString('hex')}`);
   await source.writeFile(temp, next, { overwrite: false });
-  try {
-    await swapIn(source, temp, file);
-  } catch (err) {
-    await source.remove?.(temp).catch(() => {});
-    throw err;
-  }
+  await swapIn(source, temp, file);
 }
 
 /** Waits between attempts to replace the log while something holds it open. */
@@ -205,6 +200,7 @@ const SWAP_RETRY_MS = [100, 300, 1000, 2000];
  * program on a colleague's computer reading it without a lease, or a backup or antivirus scan on
  * the NAS — and replacing an open file is refused. Tried again a few times, then said as it is
  * (IO: not "the share is read-only", which would turn the team's writes off for nothing).
+ * Whatever it throws, the temp file has been deleted (where the share lets it).
  */
 async function swapIn(source: Writer, temp: string, file: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -214,15 +210,14 @@ async function swapIn(source: Writer, temp: string, file: string): Promise<void>
     } catch (err) {
       const held = err instanceof EngineError && (err.code === 'ACCESS_DENIED' || err.code === 'CONFLICT');
       const wait = SWAP_RETRY_MS[attempt];
-      if (!held) throw err;
-      if (wait === undefined) {
-        // Still refused. If the temp file cannot be deleted either, this account may create files
-        // but not delete or replace them (a NAS permission, not a file in use): say that as it is.
+      if (!held || wait === undefined) {
+        // If the temp file cannot be deleted either, this account may create files but not delete
+        // or replace them (a NAS permission, not a file in use): say that as it is.
         const mayDelete = await source.remove?.(temp).then(
           () => true,
           (e: unknown) => !(e instanceof EngineError && e.code === 'ACCESS_DENIED'),
         );
-        if (mayDelete === false) throw err;
+        if (!held || mayDelete === false) throw err;
         throw new EngineError('IO', `The team's log on the share (${file}) stayed open in another program, so the change was not saved. Try again in a moment.`, { cause: err });
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
