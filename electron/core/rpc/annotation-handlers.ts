@@ -23,6 +23,12 @@ export function annotationHandlers(
     if (!r) throw new EngineError('NOT_FOUND', `There is no model or dataset with id ${id}.`);
     return { id: r.id, sourceId: r.source_id, kind: r.kind, path: r.path };
   };
+  /** Re-reads the logs on the share of `item`, or of `sourceId`, or of every source (already checked to exist). */
+  const resync = async (item: ItemRef | undefined, sourceId: number | undefined) => {
+    const one = item ? item.sourceId : sourceId;
+    const rows = one !== undefined ? [ctx.sources.requireRow(one)] : ctx.catalog.listSourceRows();
+    return { rows, results: await Promise.allSettled(rows.map((row) => syncAnnotations(ctx, row.id))) };
+  };
 
   return {
     'library.list': async (filter) => store.annotateLibrary(await library['library.list'](filter)),
@@ -36,11 +42,10 @@ export function annotationHandlers(
       const item = itemId !== undefined ? requireItem(itemId) : undefined;
       if (sourceId !== undefined) ctx.sources.requireRow(sourceId);
       if (refresh) {
-        const ids = item ? [item.sourceId] : sourceId !== undefined ? [sourceId] : ctx.catalog.listSourceRows().map((s) => s.id);
-        const results = await Promise.allSettled(ids.map((id) => syncAnnotations(ctx, id)));
+        const { rows, results } = await resync(item, sourceId);
         // One source asked for: its failure is the answer. All sources: the reachable ones refresh.
         const failed = results.find((r) => r.status === 'rejected');
-        if (failed && ids.length === 1) throw (failed as PromiseRejectedResult).reason;
+        if (failed && rows.length === 1) throw (failed as PromiseRejectedResult).reason;
       }
       return store.list({ sourceId, item });
     },
@@ -51,9 +56,7 @@ export function annotationHandlers(
       // reading the logs means a round trip to every share, and the app's live updates already
       // re-read a log when it changes. Best effort: an unreachable share keeps what the catalog has.
       if (refresh) {
-        const one = item ? item.sourceId : sourceId;
-        const rows = one !== undefined ? [ctx.sources.requireRow(one)] : ctx.catalog.listSourceRows();
-        const results = await Promise.allSettled(rows.map((row) => syncAnnotations(ctx, row.id)));
+        const { rows, results } = await resync(item, sourceId);
         results.forEach((r, i) => {
           if (r.status === 'fulfilled') return;
           const reason = r.reason instanceof Error ? r.reason.message : String(r.reason);

@@ -22,7 +22,9 @@ export function inspectHandlers(ctx: EngineContext): Pick<Handlers, 'files.inspe
       const { name, version } = splitRef(ref);
       if (version !== null) {
         const { item } = resolveRef(ctx.catalog, name, kind);
-        if (!versionByLabel(item, version)) await syncAnnotations(ctx, item.sourceId).catch(() => {});
+        const v = versionByLabel(item, version);
+        if (v) return { itemId: item.id, versionId: v.id, itemName: item.name, versionLabel: v.label };
+        await syncAnnotations(ctx, item.sourceId).catch(() => {});
       }
       const r = resolveRef(ctx.catalog, ref, kind);
       return { itemId: r.item.id, versionId: r.versionId, itemName: r.item.name, versionLabel: r.versionLabel };
