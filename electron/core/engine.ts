@@ -70,12 +70,14 @@ function sourceManager(
   // schema migration for a fact that can go stale): the last connection's answer stands while the
   // source is offline, and a source not connected since the engine started has none (Source.writable
   // absent = unknown, treated as writable; a refused write still says why).
-  const writability = new Map<number, { writable: boolean; reason: string | null }>();
-  function learnWritability(row: SourceRow, fs: FileSource): void {
+  // The value: why writes are refused, or null when they are not.
+  const readOnlyReasons = new Map<number, string | null>();
+  /** `notify`: say so when it changed (adopt's callers announce the source themselves). */
+  function learnWritability(row: SourceRow, fs: FileSource, notify: boolean): void {
     const reason = readOnlyReason(fs, row);
-    const previous = writability.get(row.id);
-    writability.set(row.id, { writable: reason === null, reason });
-    if (!previous || previous.reason !== reason) onWritableChanged(row.id);
+    const changed = !readOnlyReasons.has(row.id) || readOnlyReasons.get(row.id) !== reason;
+    readOnlyReasons.set(row.id, reason);
+    if (changed && notify) onWritableChanged(row.id);
   }
   const manager: SourceManager & { closeAll(): Promise<void> } = {
     requireRow(id) {
@@ -88,7 +90,7 @@ function sourceManager(
       if (cached) return cached;
       const fs = await openSourceRow(row, await credentials.get(row.id));
       open.set(row.id, fs);
-      learnWritability(row, fs);
+      learnWritability(row, fs, true);
       return fs;
     },
     adopt(id, source) {
@@ -96,7 +98,7 @@ function sourceManager(
       if (previous && previous !== source) previous.close().catch(() => {});
       open.set(id, source);
       const row = catalog.getSource(id);
-      if (row) learnWritability(row, source);
+      if (row) learnWritability(row, source, false);
     },
     async drop(id) {
       const fs = open.get(id);
@@ -105,7 +107,7 @@ function sourceManager(
     },
     async toSource(row: SourceRow): Promise<Source> {
       const needsPassword = row.kind === 'smb' && (await credentials.get(row.id)) === null;
-      const known = writability.get(row.id);
+      const reason = readOnlyReasons.get(row.id);
       return {
         id: row.id,
         name: row.name,
@@ -117,7 +119,7 @@ function sourceManager(
         lastError: row.lastError,
         needsPassword,
         counts: catalog.sourceCounts(row.id),
-        ...(known ? { writable: known.writable, readOnlyReason: known.reason } : {}),
+        ...(reason !== undefined ? { writable: reason === null, readOnlyReason: reason } : {}),
       };
     },
     async closeAll() {
