@@ -170,6 +170,9 @@ class GroupingEntry implements StoredEntry {
 
 export class Catalog {
   private knownChildrenStmt: Database.Statement | undefined;
+  /** derived_cache reads and writes: once per run on every scan, so prepared once. */
+  private cachedStmt: Database.Statement | undefined;
+  private putCachedStmt: Database.Statement | undefined;
 
   constructor(readonly db: Database.Database) {}
 
@@ -406,19 +409,19 @@ export class Catalog {
 
   /** Something derived from files of a source, stored with the fingerprint of what it came from. */
   cached(sourceId: number, key: string): { fingerprint: string; valueJson: string } | null {
-    const row = this.db.prepare('SELECT fingerprint, value_json FROM derived_cache WHERE source_id = ? AND key = ?').get(sourceId, key) as
+    this.cachedStmt ??= this.db.prepare('SELECT fingerprint, value_json FROM derived_cache WHERE source_id = ? AND key = ?');
+    const row = this.cachedStmt.get(sourceId, key) as
       | { fingerprint: string; value_json: string }
       | undefined;
     return row ? { fingerprint: row.fingerprint, valueJson: row.value_json } : null;
   }
 
   putCached(sourceId: number, key: string, fingerprint: string, valueJson: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (?, ?, ?, ?)
-         ON CONFLICT (source_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, value_json = excluded.value_json`,
-      )
-      .run(sourceId, key, fingerprint, valueJson);
+    this.putCachedStmt ??= this.db.prepare(
+      `INSERT INTO derived_cache (source_id, key, fingerprint, value_json) VALUES (?, ?, ?, ?)
+       ON CONFLICT (source_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, value_json = excluded.value_json`,
+    );
+    this.putCachedStmt.run(sourceId, key, fingerprint, valueJson);
   }
 
   /**
