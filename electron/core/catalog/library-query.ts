@@ -119,9 +119,11 @@ function matchingItemIds(db: Database.Database, query: string | undefined, kind?
   // What the team wrote (aliases, stages, tags, notes) changes without a scan, so it is not in the
   // indexes: a substring of it (for 1–2 characters, the start of it or of a word in it), over the
   // annotation rows (a team writes hundreds, not millions).
-  const team = `SELECT i.id * 2 + (i.kind = 'dataset') AS r FROM annotation t CROSS JOIN item i
+  const team = (test: string) => `SELECT i.id * 2 + (i.kind = 'dataset') AS r FROM annotation t CROSS JOIN item i
     ON i.source_id = t.source_id AND i.kind = t.item_kind AND i.path = t.item_path
-    WHERE t.kind IN ('alias', 'stage', 'tag', 'note') AND (t.value LIKE ? ESCAPE '\\' OR t.value LIKE ? ESCAPE '\\')`;
+    WHERE t.kind IN ('alias', 'stage', 'tag', 'note') AND ${test}`;
+  const teamSubstring = team("t.value LIKE ? ESCAPE '\\'");
+  const teamWordStart = team("(t.value LIKE ? ESCAPE '\\' OR t.value LIKE ? ESCAPE '\\')");
   const parts = words.map((word) => {
     const like = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     params.push(`${phrase(word)}*`);
@@ -129,10 +131,10 @@ function matchingItemIds(db: Database.Database, query: string | undefined, kind?
     if ([...word].length < 3) {
       // team words: the start of the value or of a word in it (after a space)
       params.push(like, like, like.slice(1), `% ${like.slice(1)}`);
-      return `${prefix} UNION ${pending} UNION ${team}`;
+      return `${prefix} UNION ${pending} UNION ${teamWordStart}`;
     }
-    params.push(phrase(word), like, like, like, like);
-    return `${prefix} UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ? UNION ${pending} UNION ${team}`;
+    params.push(phrase(word), like, like, like);
+    return `${prefix} UNION SELECT rowid AS r FROM item_trigram WHERE item_trigram MATCH ? UNION ${pending} UNION ${teamSubstring}`;
   });
   const sql = parts.length === 1 ? (parts[0] as string) : parts.map((p) => `SELECT r FROM (${p})`).join(' INTERSECT ');
   const rowids = db.prepare(sql).pluck().all(...params) as number[];
