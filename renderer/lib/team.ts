@@ -80,6 +80,11 @@ export function readOnlyReason(source: Source | undefined): string | null {
   return source.readOnlyReason ?? `${source.name} is read-only for you: aliases, stages, tags and notes cannot be saved there. Everything stays browsable.`;
 }
 
+/** Why team changes are off for a source: a write refused this session, else what the engine learnt on connecting. */
+export function writeBlockReason(s: { writeBlocks: Record<number, string>; sources: Source[] }, sourceId: number): string | null {
+  return s.writeBlocks[sourceId] ?? readOnlyReason(s.sources.find((src) => src.id === sourceId));
+}
+
 const clock = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', hour12: false });
 
 /** The health of a source in a few words: "Online", "Reconnecting… (next try in 20 s)", … */

@@ -6,7 +6,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import type { ActivityEntry, AnnotationKind, MethodInput } from '../../shared/contract';
 import { SkeletonRows } from '../components/Skeleton';
 import { formatDate, formatWhen } from '../lib/format';
-import { activitySentence, readOnlyReason, rollbackIds, rollbackLabel, versionName } from '../lib/team';
+import { activitySentence, rollbackIds, rollbackLabel, versionName, writeBlockReason } from '../lib/team';
 import { useApi, useApp, useEngine } from '../state/hooks';
 
 const KIND_LABEL: Record<AnnotationKind, string> = {
@@ -234,7 +234,7 @@ export function ActivityView() {
 /** onStale: the alias moved since the list was read (the list is read again; this says why). */
 function Rollback({ entry, onStale }: { entry: ActivityEntry; onStale: (message: string) => void }) {
   const api = useApi();
-  const blocked = useApp((s) => s.writeBlocks[entry.sourceId] ?? readOnlyReason(s.sources.find((src) => src.id === entry.sourceId)));
+  const blocked = useApp((s) => writeBlockReason(s, entry.sourceId));
   const blockWrites = useApp((s) => s.blockWrites);
   const bumpEpoch = useApp((s) => s.bumpEpoch);
   const [asking, setAsking] = useState(false);

@@ -8,7 +8,7 @@ import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'reac
 import { useShallow } from 'zustand/react/shallow';
 import type { ItemDetail, ItemVersion, LibraryItem, LineageRelation, MethodInput, VersionAnnotation } from '../../../shared/contract';
 import { formatDate, formatWhen } from '../../lib/format';
-import { readOnlyReason } from '../../lib/team';
+import { writeBlockReason } from '../../lib/team';
 import { useApi, useApp } from '../../state/hooks';
 
 const STAGES = ['Staging', 'Production', 'Archived'];
@@ -131,7 +131,7 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
   const { blocked, blockWrites, fetchDetail, bumpEpoch } = useApp(
     useShallow((s) => ({
       // A write refused this session, else what the engine learnt when it connected (Source.writable).
-      blocked: s.writeBlocks[item.sourceId] ?? readOnlyReason(s.sources.find((src) => src.id === item.sourceId)),
+      blocked: writeBlockReason(s, item.sourceId),
       blockWrites: s.blockWrites,
       fetchDetail: s.fetchDetail,
       bumpEpoch: s.bumpEpoch,
