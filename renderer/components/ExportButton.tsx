@@ -63,10 +63,13 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
   const [zip, setZip] = useState(false);
   const [running, setRunning] = useState<string | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  /** Set when the last run was cancelled: whether it was a zip (started over) or a folder (resumes). */
-  const [cancelled, setCancelled] = useState<{ zip: boolean } | null>(null);
-  const [done, setDone] = useState<{ path: string; files: number | null; bytes: number | null } | null>(null);
+  /** How the last attempt ended (one at a time): an error, a cancel (a zip starts over, a folder resumes), or done. */
+  const [outcome, setOutcome] = useState<
+    { error: AppError } | { cancelled: { zip: boolean } } | { done: { path: string; files: number | null; bytes: number | null } } | null
+  >(null);
+  const error = outcome && 'error' in outcome ? outcome.error : null;
+  const cancelled = outcome && 'cancelled' in outcome ? outcome.cancelled : null;
+  const done = outcome && 'done' in outcome ? outcome.done : null;
   const input = useRef<HTMLInputElement>(null);
   const ids = useId();
   const available = hasMethod(EXPORT_METHOD);
@@ -108,17 +111,14 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
   async function start(overwrite: boolean) {
     const where = destination.trim();
     if (!where) {
-      setError({ code: 'INVALID_INPUT', message: 'Type the folder to copy the files into.' });
+      setOutcome({ error: { code: 'INVALID_INPUT', message: 'Type the folder to copy the files into.' } });
       input.current?.focus();
       return;
     }
     const exportId = newExportId();
     setRunning(exportId);
     setProgress(null);
-    setError(null);
-    setDone(null);
-    setCancelled(null);
-    const asZip = zip;
+    setOutcome(null);
     const result = await callOptional(
       api,
       EXPORT_METHOD,
@@ -128,15 +128,16 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
     setRunning(null);
     setProgress(null);
     if (!result.ok) {
-      if (result.error.code === 'CANCELLED') setCancelled({ zip: asZip });
-      else setError(result.error);
+      setOutcome(result.error.code === 'CANCELLED' ? { cancelled: { zip } } : { error: result.error });
       return;
     }
     const value = result.value as { path?: unknown; files?: unknown; bytes?: unknown } | null;
-    setDone({
-      path: typeof value?.path === 'string' ? value.path : where,
-      files: typeof value?.files === 'number' ? value.files : null,
-      bytes: typeof value?.bytes === 'number' ? value.bytes : null,
+    setOutcome({
+      done: {
+        path: typeof value?.path === 'string' ? value.path : where,
+        files: typeof value?.files === 'number' ? value.files : null,
+        bytes: typeof value?.bytes === 'number' ? value.bytes : null,
+      },
     });
   }
 
@@ -161,9 +162,7 @@ export function ExportButton({ version, itemName }: { version: ItemVersion; item
         onClick={() => {
           setOpen(!open);
           if (!running) {
-            setError(null);
-            setDone(null);
-            setCancelled(null);
+            setOutcome(null);
           }
         }}
       >
