@@ -38,7 +38,7 @@ function progressLine(p: ExportProgress): string {
  * `note --remove` takes the note's id (as `activity --json` shows it) or its text, which is what
  * people have at hand: the one team note with exactly that text.
  */
-function noteToRemove(annotations: VersionAnnotation[], typed: string, where: string, anyId: ReadonlySet<string>): string {
+function noteToRemove({ annotations, named: where }: { annotations: VersionAnnotation[]; named: string }, typed: string, anyId: ReadonlySet<string>): string {
   // An id removes its note wherever on the model it is (the engine's fold does not mind where).
   if (anyId.has(typed)) return typed;
   const notes = annotations.filter((a) => a.kind === 'note' && a.origin === 'team' && a.id !== undefined);
@@ -48,6 +48,11 @@ function noteToRemove(annotations: VersionAnnotation[], typed: string, where: st
   throw new Failure(
     notes.length === 0 ? `${where} has no team notes.` : `No note on ${where} says "${typed}". Its notes: ${notes.map((n) => `"${n.value.length > 40 ? `${n.value.slice(0, 40)}…` : n.value}" (id ${n.id})`).join('; ')}.`,
   );
+}
+
+/** What a command acts on: the version's annotations (else the model's), and its name as typed (name@label). */
+function targetOf(item: ItemDetail, version: ItemVersion | null): { annotations: VersionAnnotation[]; named: string } {
+  return { annotations: (version ? version.annotations : item.annotations) ?? [], named: version ? `${item.name}@${version.label}` : item.name };
 }
 
 function annotateCommand(kind: AnnotationKind, help: string, needsVersion: boolean): CliCommand {
@@ -70,9 +75,8 @@ function annotateCommand(kind: AnnotationKind, help: string, needsVersion: boole
         value:
           kind === 'note' && remove
             ? noteToRemove(
-                version ? (version.annotations ?? []) : (item.annotations ?? []),
+                targetOf(item, version),
                 value,
-                version ? `${item.name}@${version.label}` : item.name,
                 new Set([...(item.annotations ?? []), ...item.versions.flatMap((v) => v.annotations ?? [])].flatMap((a) => (a.kind === 'note' && a.id ? [a.id] : []))),
               )
             : value,
@@ -142,16 +146,16 @@ const linkCommand: CliCommand = {
       // Removing: the link there is to that target (with --relation, that one); without --relation
       // its relation when there is only one. A link that is not there is said so, not "removed"
       // (a remove event for it would change nothing).
-      const links = (version ? (version.annotations ?? []) : (item.annotations ?? [])).filter(
+      const { annotations, named } = targetOf(item, version);
+      const links = annotations.filter(
         (a) => a.origin === 'team' && a.kind === 'link' && a.value === target.ref && a.relation !== undefined && (asked === undefined || a.relation === asked),
       );
       const relations = [...new Set(links.map((a) => a.relation as LineageRelation))];
       if (relations.length > 1) throw new UsageError(`There are ${relations.length} links to ${target.said}: say which with --relation ${relations.join(' or ')}.`);
       if (relations.length === 0) {
-        const on = version ? `${item.name}@${version.label}` : item.name;
-        const there = (version ? (version.annotations ?? []) : (item.annotations ?? [])).filter((a) => a.origin === 'team' && a.kind === 'link');
+        const there = annotations.filter((a) => a.origin === 'team' && a.kind === 'link');
         const what = asked === undefined ? `a link to ${target.said}` : `a "${asked}" link to ${target.said}`;
-        throw new Failure(there.length === 0 ? `${on} has no links.` : `${on} has no ${what.slice(2)}. Its links: ${there.map((a) => `${a.relation ?? 'derived-from'} ${a.value}`).join('; ')}.`);
+        throw new Failure(there.length === 0 ? `${named} has no links.` : `${named} has no ${what.slice(2)}. Its links: ${there.map((a) => `${a.relation ?? 'derived-from'} ${a.value}`).join('; ')}.`);
       }
       relation = relations[0];
     }
