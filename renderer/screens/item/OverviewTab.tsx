@@ -12,7 +12,7 @@ import { formatDate, formatWhen, plural } from '../../lib/format';
 import { metadataRows, safetyOf } from '../../lib/metadata';
 import { cardText, metadataWarnings, modelFacts, trainingSettings } from '../../lib/model-facts';
 import { useApi, useApp } from '../../state/hooks';
-import { annotationsOf, chipTitle, linkText, NoteLine, TeamPanel } from './TeamPanel';
+import { AnnotationChip, annotationsOf, chipTitle, NoteLine, TeamPanel } from './TeamPanel';
 
 // react-markdown loads with the first card shown.
 const ModelCard = lazy(() => import('../../components/ModelCard').then((m) => ({ default: m.ModelCard })));
@@ -94,15 +94,7 @@ function ModelNotes({ item }: { item: ItemDetail }) {
       {chips.length > 0 && (
         <div className="chips annotation-chips">
           {chips.map((a) => (
-            <span
-              key={`${a.kind}:${a.origin}:${a.relation ?? ''}:${a.value}`}
-              className={`chip ${a.kind}${a.origin === 'mlflow' ? ' readonly' : ''}`}
-              data-testid="model-chip"
-              data-kind={a.kind}
-              title={chipTitle(a)}
-            >
-              {a.kind === 'link' ? linkText(a) : a.value}
-            </span>
+            <AnnotationChip key={`${a.kind}:${a.origin}:${a.relation ?? ''}:${a.value}`} a={a} testId="model-chip" />
           ))}
         </div>
       )}

@@ -51,10 +51,34 @@ function linkTarget(value: string): { external: boolean; kind: string | null; pa
 }
 
 /** A link in words: "trained on reviews 2", "fine-tuned from bert-base (outside this share)". */
-export function linkText(a: VersionAnnotation): string {
+function linkText(a: VersionAnnotation): string {
   const t = linkTarget(a.value);
   const what = `${t.name}${t.label ? ` ${t.label}` : ''}${t.external ? ' (outside this share)' : ''}`;
   return a.relation ? `${RELATION_LABEL[a.relation]} ${what}` : what;
+}
+
+/** An annotation's words on its chip: a link said as a sentence, anything else as it is. */
+function chipText(a: VersionAnnotation): string {
+  return a.kind === 'link' ? linkText(a) : a.value;
+}
+
+/**
+ * One annotation as a chip: its words, who set it when (a link also says where it points), greyed
+ * when it is MLflow's. children: what follows the words (a remove button).
+ */
+export function AnnotationChip({ a, testId, children }: { a: VersionAnnotation; testId: string; children?: ReactNode }) {
+  return (
+    <span
+      className={`chip ${a.kind}${a.origin === 'team' ? '' : ' readonly'}`}
+      data-testid={testId}
+      data-kind={a.kind}
+      data-origin={a.origin}
+      title={a.kind === 'link' ? linkTitle(a) : chipTitle(a)}
+    >
+      {chipText(a)}
+      {children}
+    </span>
+  );
 }
 
 function linkTitle(a: VersionAnnotation): string {
@@ -242,30 +266,15 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
     if (await write('link', { versionLabel: version.label, kind: 'link', value: choice.value, relation })) setTarget('');
   }
 
-  function chip(
-    a: VersionAnnotation,
-    removeInput: Omit<MethodInput<'annotations.set'>, 'itemId'> | null,
-    extra?: ReactNode,
-    shown: string = a.value,
-    title: string = chipTitle(a),
-  ) {
-    const mine = a.origin === 'team';
+  function chip(a: VersionAnnotation, removeInput: Omit<MethodInput<'annotations.set'>, 'itemId'> | null, extra?: ReactNode) {
     return (
-      <span
-        key={`${a.kind}:${a.origin}:${a.relation ?? ''}:${a.id ?? a.value}`}
-        className={`chip ${a.kind}${mine ? '' : ' readonly'}`}
-        data-testid="annotation-chip"
-        data-kind={a.kind}
-        data-origin={a.origin}
-        title={title}
-      >
-        {shown}
+      <AnnotationChip key={`${a.kind}:${a.origin}:${a.relation ?? ''}:${a.id ?? a.value}`} a={a} testId="annotation-chip">
         {extra}
-        {mine && removeInput && (
+        {a.origin === 'team' && removeInput && (
           <button
             type="button"
             className="chip-remove"
-            aria-label={`Take ${shown} off`}
+            aria-label={`Take ${chipText(a)} off`}
             disabled={disabled}
             title={why}
             onClick={() => void write(`remove:${a.kind}:${a.relation ?? ''}:${a.value}`, { ...removeInput, remove: true })}
@@ -273,7 +282,7 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
             ×
           </button>
         )}
-      </span>
+      </AnnotationChip>
     );
   }
 
@@ -379,13 +388,7 @@ export function TeamPanel({ item, version }: { item: ItemDetail; version: ItemVe
       <h3 id={`${ids}-links`}>Where it came from</h3>
       <div className="chips annotation-chips" data-testid="link-chips">
         {links.map((a) =>
-          chip(
-            a,
-            a.relation ? { versionLabel: version.label, kind: 'link', value: a.value, relation: a.relation } : null,
-            undefined,
-            linkText(a),
-            linkTitle(a),
-          ),
+          chip(a, a.relation ? { versionLabel: version.label, kind: 'link', value: a.value, relation: a.relation } : null),
         )}
         {links.length === 0 && (
           <span className="muted" data-testid="links-empty">
